@@ -1,0 +1,405 @@
+//! The native spantag JSON format, version 1 (documented in `docs/format.md`).
+//!
+//! It is the lossless format and also what is kept in browser storage. Offsets are
+//! code points. Two properties are kept and tested:
+//! - export is deterministic: the same state always gives the same bytes (fixed key
+//!   order, annotations in text order), so export → import → export is identical;
+//! - import trusts nothing: the size is capped before parsing, nesting depth is
+//!   bounded by the parser, the document id must match its text, and every
+//!   annotation is checked against the text (range, label, id, and its quote versus
+//!   the slice). A bad annotation is refused with a reason; the rest import. A file
+//!   that is not a spantag file at all is an error and yields nothing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::{ItemRefusal, MAX_IMPORT_BYTES};
+use crate::model::document::content_id;
+use crate::model::offsets::{cp_len, IndexedText};
+use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, LabelDef, LabelSet, Span, Timestamp};
+
+/// The `format` field's value.
+pub const FORMAT: &str = "spantag";
+/// The version this build writes.
+pub const VERSION: u32 = 1;
+/// Code points of context kept on each side of a quote.
+pub const CONTEXT_CP: usize = 32;
+
+/// A quote: the annotated text and its context, as in a W3C `TextQuoteSelector`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The annotated text, exactly.
+    pub exact: String,
+    /// Up to 32 code points just before it.
+    pub prefix: String,
+    /// Up to 32 code points just after it.
+    pub suffix: String,
+}
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    format: &'static str,
+    version: u32,
+    offset_unit: &'static str,
+    document: DocumentOut<'a>,
+    labels: Vec<&'a LabelDef>,
+    annotations: Vec<AnnotationOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct DocumentOut<'a> {
+    id: &'a str,
+    title: &'a str,
+    length: usize,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct AnnotationOut<'a> {
+    id: &'a str,
+    label: &'a str,
+    start: usize,
+    end: usize,
+    quote: Quote,
+    created: String,
+    modified: String,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    format: Option<String>,
+    version: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct FileIn<'a> {
+    offset_unit: String,
+    document: DocumentIn,
+    #[serde(borrow)]
+    annotations: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct DocumentIn {
+    id: String,
+    title: String,
+    length: u64,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct AnnotationIn {
+    id: String,
+    label: String,
+    start: i64,
+    end: i64,
+    quote: Quote,
+    created: String,
+    modified: String,
+}
+
+/// What an import read: the document, the annotations that passed every check, and
+/// the ones refused.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The document the file is about.
+    pub document: Document,
+    /// The valid annotations.
+    pub annotations: AnnotationSet,
+    /// The annotations refused, each with its reason.
+    pub refused: Vec<ItemRefusal>,
+}
+
+/// Why a whole file could not be read. Nothing was imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportError {
+    /// Bigger than [`MAX_IMPORT_BYTES`].
+    TooLarge {
+        /// The file's size in bytes.
+        n_bytes: usize,
+    },
+    /// Not JSON, or JSON too deeply nested.
+    NotJson(String),
+    /// JSON, but not a spantag file.
+    NotSpantag(String),
+    /// A spantag file from a newer version of spantag.
+    NewerVersion(u64),
+    /// A spantag file whose structure is wrong.
+    BadShape(String),
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::TooLarge { n_bytes } => write!(
+                f,
+                "the file is {:.1} MB; spantag reads files up to {} MB",
+                *n_bytes as f64 / 1_048_576.0,
+                MAX_IMPORT_BYTES / 1_048_576
+            ),
+            ImportError::NotJson(e) => write!(f, "the file is not valid JSON ({e})"),
+            ImportError::NotSpantag(why) => write!(f, "the file is not a spantag JSON export: {why}"),
+            ImportError::NewerVersion(v) => write!(
+                f,
+                "the file is spantag format version {v}, newer than this spantag reads ({VERSION}); update spantag to open it"
+            ),
+            ImportError::BadShape(e) => write!(f, "the file is damaged: {e}"),
+        }
+    }
+}
+
+/// The quote of `[start, end)` with 32 code points of context each side.
+/// Returns `None` if the range is not within the text.
+pub fn quote(text: &IndexedText, start: usize, end: usize) -> Option<Quote> {
+    let exact = text.slice(start, end)?.to_owned();
+    let prefix = text.slice(start.saturating_sub(CONTEXT_CP), start)?.to_owned();
+    let suffix = text.slice(end, (end + CONTEXT_CP).min(text.len_cp()))?.to_owned();
+    Some(Quote { exact, prefix, suffix })
+}
+
+/// Writes the native JSON for a document and its annotations.
+pub fn export(doc: &Document, set: &AnnotationSet) -> String {
+    let text = doc.text();
+    let annotations = set
+        .items()
+        .iter()
+        .map(|a| AnnotationOut {
+            id: a.id.as_str(),
+            label: &a.label,
+            start: a.span.start(),
+            end: a.span.end(),
+            quote: quote(text, a.span.start(), a.span.end()).expect("annotations in a set are within the text"),
+            created: a.created.to_rfc3339(),
+            modified: a.modified.to_rfc3339(),
+        })
+        .collect();
+    let file = FileOut {
+        format: FORMAT,
+        version: VERSION,
+        offset_unit: "codepoint",
+        document: DocumentOut { id: doc.id(), title: doc.title(), length: doc.len_cp(), text: text.as_str() },
+        labels: set.labels().iter().collect(),
+        annotations,
+    };
+    let mut out = serde_json::to_string_pretty(&file).expect("the native format always serialises");
+    out.push('\n');
+    out
+}
+
+/// Reads a native JSON file, checking everything against the text.
+///
+/// # Errors
+/// An [`ImportError`] if the file as a whole cannot be read; refused annotations
+/// are reported in [`Imported::refused`] instead.
+pub fn import(json: &str, labels: &LabelSet) -> Result<Imported, ImportError> {
+    if json.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge { n_bytes: json.len() });
+    }
+    let header: Header = serde_json::from_str(json).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ImportError::NotJson(e.to_string())
+        } else {
+            ImportError::NotSpantag(format!("it is JSON, but not an object with a \"format\" field ({e})"))
+        }
+    })?;
+    match header.format.as_deref() {
+        Some(FORMAT) => {}
+        Some(other) => return Err(ImportError::NotSpantag(format!("its format is \"{other}\", not \"{FORMAT}\""))),
+        None => return Err(ImportError::NotSpantag("it has no \"format\": \"spantag\" field".into())),
+    }
+    let version = header.version.ok_or_else(|| ImportError::BadShape("it has no \"version\"".into()))?;
+    if version > u64::from(VERSION) {
+        return Err(ImportError::NewerVersion(version));
+    }
+    if version < 1 {
+        return Err(ImportError::BadShape(format!("version {version} does not exist")));
+    }
+    let file: FileIn = serde_json::from_str(json).map_err(|e| ImportError::BadShape(e.to_string()))?;
+    if file.offset_unit != "codepoint" {
+        return Err(ImportError::BadShape(format!("offset_unit is \"{}\", expected \"codepoint\"", file.offset_unit)));
+    }
+    let d = file.document;
+    let len = cp_len(&d.text);
+    if d.length != len as u64 {
+        return Err(ImportError::BadShape(format!("document.length is {} but the text has {len} code points", d.length)));
+    }
+    if d.id != content_id(&d.text) {
+        return Err(ImportError::BadShape(format!(
+            "document.id \"{}\" does not match its text (expected \"{}\"); the text was changed",
+            d.id,
+            content_id(&d.text)
+        )));
+    }
+    let document = Document::new(d.title, d.text);
+    let mut set = AnnotationSet::new(len, labels.clone());
+    let mut refused = Vec::new();
+    for (index, raw) in file.annotations.iter().enumerate() {
+        let item: AnnotationIn = match serde_json::from_str(raw.get()) {
+            Ok(item) => item,
+            Err(e) => {
+                let id = serde_json::from_str::<serde_json::Value>(raw.get())
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
+                refused.push(ItemRefusal { index, id, reason: format!("not a valid annotation: {e}") });
+                continue;
+            }
+        };
+        let id = Some(item.id.clone());
+        match check_item(item, &document) {
+            Ok(ann) => {
+                if let Err(r) = set.apply(Action::Add(ann)) {
+                    refused.push(ItemRefusal { index, id, reason: r.to_string() });
+                }
+            }
+            Err(reason) => refused.push(ItemRefusal { index, id, reason }),
+        }
+    }
+    Ok(Imported { document, annotations: set, refused })
+}
+
+fn check_item(item: AnnotationIn, doc: &Document) -> Result<Annotation, String> {
+    let id = AnnId::new(item.id)?;
+    let len = doc.len_cp();
+    let (start, end) = (item.start, item.end);
+    if start < 0 || end < 0 {
+        return Err(format!("negative offset ({start}..{end})"));
+    }
+    let (start, end) = (start as usize, end as usize);
+    let span = Span::new(start, end, len).map_err(|e| e.to_string())?;
+    let expected = quote(doc.text(), start, end).ok_or("range is outside the text")?;
+    if item.quote.exact != expected.exact {
+        return Err(format!("quote {:?} does not match the text at {start}..{end}, which is {:?}", item.quote.exact, expected.exact));
+    }
+    if !expected.prefix.ends_with(&item.quote.prefix) || !expected.suffix.starts_with(&item.quote.suffix) {
+        return Err(format!("the quote's context does not match the text around {start}..{end}"));
+    }
+    let created = Timestamp::parse_rfc3339(&item.created)?;
+    let modified = Timestamp::parse_rfc3339(&item.modified)?;
+    Ok(Annotation { id, label: item.label, span, created, modified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+
+    fn ann(id: &str, label: &str, start: usize, end: usize) -> Annotation {
+        Annotation {
+            id: AnnId::new(id).unwrap(),
+            label: label.into(),
+            span: Span::new(start, end, usize::MAX).unwrap(),
+            created: Timestamp(1_700_000_000_000),
+            modified: Timestamp(1_700_000_000_500),
+        }
+    }
+
+    fn find(doc: &Document, needle: &str) -> (usize, usize) {
+        let byte = doc.text().as_str().find(needle).unwrap();
+        let start = cp_len(&doc.text().as_str()[..byte]);
+        (start, start + cp_len(needle))
+    }
+
+    #[test]
+    fn seed_export_import_export_is_identical() {
+        let doc = Document::from_text(SEED);
+        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        let (s, e) = find(&doc, "Benjamin Netanyahu");
+        set.apply(Action::Add(ann("a1", "Actor", s, e))).unwrap();
+        let (s, e) = find(&doc, "canceled a high-stakes delegation visit");
+        set.apply(Action::Add(ann("a2", "Event", s, e))).unwrap();
+        let first = export(&doc, &set);
+        let back = import(&first, &LabelSet::news()).unwrap();
+        assert!(back.refused.is_empty());
+        assert_eq!(back.annotations, set);
+        assert_eq!(back.document, doc);
+        assert_eq!(export(&back.document, &back.annotations), first);
+        let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert_eq!(v["annotations"][0]["quote"]["exact"], "Benjamin Netanyahu");
+        assert_eq!(v["annotations"][0]["quote"]["prefix"], " date 2024-03-26 Israeli Prime Minister ".chars().rev().take(32).collect::<Vec<_>>().into_iter().rev().collect::<String>());
+        assert_eq!(v["offset_unit"], "codepoint");
+        assert_eq!(v["document"]["length"], doc.len_cp());
+    }
+
+    #[test]
+    fn emoji_and_cjk_quotes_are_code_point_slices() {
+        let text = "👩‍👩‍👧 家族 met 🇺🇦 Zelenskyy, cafe\u{301}.";
+        let doc = Document::from_text(text);
+        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        let (s, e) = find(&doc, "家族");
+        set.apply(Action::Add(ann("x", "Actor", s, e))).unwrap();
+        let (s, e) = find(&doc, "Zelenskyy");
+        set.apply(Action::Add(ann("y", "Actor", s, e))).unwrap();
+        let json = export(&doc, &set);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for a in v["annotations"].as_array().unwrap() {
+            let (s, e) = (a["start"].as_u64().unwrap() as usize, a["end"].as_u64().unwrap() as usize);
+            let sliced: String = text.chars().skip(s).take(e - s).collect();
+            assert_eq!(a["quote"]["exact"], sliced.as_str());
+        }
+        assert_eq!(v["annotations"][0]["start"], 6, "the family emoji is 5 code points, then a space");
+        let back = import(&json, &LabelSet::news()).unwrap();
+        assert_eq!(export(&back.document, &back.annotations), json);
+    }
+
+    #[test]
+    fn bad_items_are_refused_with_reasons_and_the_rest_import() {
+        let doc = Document::from_text("Kirby said the policy has not changed.");
+        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        set.apply(Action::Add(ann("ok", "Actor", 0, 5))).unwrap();
+        let json = export(&doc, &set);
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let good = v["annotations"][0].clone();
+        let mut items = vec![good.clone()];
+        let mut push = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut a = good.clone();
+            a["id"] = format!("bad{}", items.len()).into();
+            f(&mut a);
+            items.push(a);
+        };
+        push(&|a| a["start"] = (-1).into());
+        push(&|a| a["end"] = 0.into());
+        push(&|a| a["end"] = 999.into());
+        push(&|a| a["quote"]["exact"] = "Biden".into());
+        push(&|a| a["label"] = "Place".into());
+        push(&|a| a["created"] = "yesterday".into());
+        push(&|a| a["id"] = "ok".into());
+        push(&|a| {
+            a.as_object_mut().unwrap().remove("quote");
+        });
+        v["annotations"] = items.into();
+        let back = import(&v.to_string(), &LabelSet::news()).unwrap();
+        assert_eq!(back.annotations.len(), 1);
+        let reasons: Vec<String> = back.refused.iter().map(|r| r.to_string()).collect();
+        assert_eq!(reasons.len(), 8, "{reasons:#?}");
+        assert!(reasons[0].contains("negative offset"), "{}", reasons[0]);
+        assert!(reasons[1].contains("not before end"), "{}", reasons[1]);
+        assert!(reasons[2].contains("past the end"), "{}", reasons[2]);
+        assert!(reasons[3].contains("does not match the text"), "{}", reasons[3]);
+        assert!(reasons[4].contains("unknown label"), "{}", reasons[4]);
+        assert!(reasons[5].contains("RFC 3339"), "{}", reasons[5]);
+        assert!(reasons[6].contains("used twice"), "{}", reasons[6]);
+        assert!(reasons[7].contains("missing field `quote`"), "{}", reasons[7]);
+    }
+
+    #[test]
+    fn whole_file_errors_are_clear() {
+        let labels = LabelSet::news();
+        assert!(matches!(import("{not json", &labels), Err(ImportError::NotJson(_))));
+        assert!(matches!(import("[1,2]", &labels), Err(ImportError::NotSpantag(_))));
+        assert!(matches!(import(r#"{"format":"brat"}"#, &labels), Err(ImportError::NotSpantag(_))));
+        assert_eq!(import(r#"{"format":"spantag","version":7}"#, &labels).unwrap_err(), ImportError::NewerVersion(7));
+        let deep = format!("{{\"format\":\"spantag\",\"version\":1,\"x\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = import(&deep, &labels).unwrap_err();
+        assert!(err.to_string().contains("recursion limit"), "depth is bounded, no stack overflow: {err}");
+        let big = " ".repeat(MAX_IMPORT_BYTES + 1);
+        assert!(matches!(import(&big, &labels), Err(ImportError::TooLarge { .. })));
+        let doc = Document::from_text("abc");
+        let json = export(&doc, &AnnotationSet::new(3, labels.clone())).replace("\"text\": \"abc\"", "\"text\": \"abd\"");
+        let err = import(&json, &labels).unwrap_err();
+        assert!(err.to_string().contains("does not match its text"), "{err}");
+        let dup = r#"{"format":"spantag","format":"spantag","version":1}"#;
+        assert!(import(dup, &labels).is_err(), "duplicate keys are an error");
+        assert!(import(r#"{"format":"spantag","version":1,"offset_unit":"codepoint","document":{"id":"x","title":"","length":1,"text":"\ud800"},"labels":[],"annotations":[]}"#, &labels).is_err(), "a lone surrogate is a parse error");
+    }
+}

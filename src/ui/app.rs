@@ -1,0 +1,484 @@
+//! The app: toolbar, article, panel, status line and the import dialog, wired to the
+//! reducer, the keyboard, the file picker and autosave.
+//!
+//! Autosave: every change bumps `n_edits`; a write is scheduled 300 ms later (later
+//! changes push it back), and pending work is written at once when the page is
+//! hidden or closed, or before another document is opened.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::article::Article;
+use super::dom;
+use super::panel::Panel;
+use super::state::{plural, AppState, ImportMode, Msg, Notice, PendingImport, SaveStatus, ScrollTarget};
+use crate::formats::native;
+use crate::formats::MAX_IMPORT_BYTES;
+use crate::model::snap::{snap_selection, SnapMode};
+use crate::model::{AnnId, AnnotationSet, Document, Timestamp};
+use crate::storage::browser::BrowserStore;
+use crate::storage::{self, Store};
+
+/// Properties of [`App`]: the state to start from (opened from storage by `main`).
+#[derive(Properties, Clone)]
+pub struct AppProps {
+    /// The initial state.
+    pub initial: Rc<AppState>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.initial, &other.initial)
+    }
+}
+
+/// Pending autosave work.
+#[derive(Default)]
+struct Saver {
+    pending: Option<(Rc<Document>, Rc<AnnotationSet>)>,
+    timer: Option<Timeout>,
+}
+
+impl Saver {
+    fn flush(&mut self, dispatch: &Callback<Msg>) {
+        self.timer = None;
+        if let Some((doc, anns)) = self.pending.take() {
+            let r = storage::save(&mut BrowserStore, &doc, &anns).map_err(|e| e.to_string());
+            dispatch.emit(Msg::SaveResult(r));
+        }
+    }
+}
+
+fn flush_now(saver: &Rc<RefCell<Saver>>, dispatch: &Callback<Msg>) {
+    saver.borrow_mut().flush(dispatch);
+}
+
+/// The whole widget.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let initial = props.initial.clone();
+    let state = use_reducer(move || (*initial).clone());
+    let article_ref = use_node_ref();
+    let file_ref = use_node_ref();
+    let saver: Rc<RefCell<Saver>> = use_mut_ref(Saver::default);
+    let latest: Rc<RefCell<Rc<AppState>>> = use_mut_ref(|| Rc::new((*props.initial).clone()));
+    *latest.borrow_mut() = Rc::new((*state).clone());
+    let dispatch: Callback<Msg> = {
+        let state = state.clone();
+        Callback::from(move |m| state.dispatch(m))
+    };
+
+    // Label styles come from the label set, through the CSSOM.
+    {
+        let anns = state.anns.clone();
+        use_effect_with((), move |_| dom::install_label_styles(anns.labels()));
+    }
+
+    // Autosave.
+    {
+        let saver = saver.clone();
+        let dispatch = dispatch.clone();
+        let st = state.clone();
+        use_effect_with(state.n_edits, move |n| {
+            if *n > 0 && st.save != SaveStatus::Blocked {
+                let mut s = saver.borrow_mut();
+                if s.pending.as_ref().is_some_and(|(doc, _)| doc.id() != st.doc.id()) {
+                    s.flush(&dispatch);
+                }
+                s.pending = Some((st.doc.clone(), st.anns.clone()));
+                let saver2 = saver.clone();
+                let dispatch2 = dispatch.clone();
+                s.timer = Some(Timeout::new(300, move || flush_now(&saver2, &dispatch2)));
+            }
+        });
+    }
+
+    // Write pending work when the page is hidden or closed.
+    {
+        let saver = saver.clone();
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let doc = gloo_utils_document();
+            let s1 = saver.clone();
+            let d1 = dispatch.clone();
+            let hidden = EventListener::new(&doc, "visibilitychange", move |_| {
+                if gloo_utils_document().visibility_state() == web_sys::VisibilityState::Hidden {
+                    flush_now(&s1, &d1);
+                }
+            });
+            let window = web_sys::window().expect("a window");
+            let pagehide = EventListener::new(&window, "pagehide", move |_| flush_now(&saver, &dispatch));
+            move || drop((hidden, pagehide))
+        });
+    }
+
+    // Keyboard.
+    {
+        let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        let article_ref = article_ref.clone();
+        use_effect_with((), move |_| {
+            let doc = gloo_utils_document();
+            let listener = EventListener::new(&doc, "keydown", move |e| {
+                let e: &KeyboardEvent = e.unchecked_ref();
+                let st = latest.borrow().clone();
+                on_key(e, &st, &dispatch, &article_ref);
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Scroll requests.
+    {
+        let selected = state.selected.clone();
+        use_effect_with(state.scroll, move |scroll| {
+            if let (Some((_, target)), Some(id)) = (scroll, selected) {
+                let id = id.as_str().replace('\\', "\\\\").replace('"', "\\\"");
+                match target {
+                    ScrollTarget::Article => dom::scroll_to(&format!("article mark[data-id=\"{id}\"]"), true),
+                    ScrollTarget::List => dom::scroll_to(&format!(".ann-list li[data-id=\"{id}\"]"), false),
+                }
+            }
+        });
+    }
+
+    let label_click = {
+        let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        let article_ref = article_ref.clone();
+        move |label: String| {
+            let latest = latest.clone();
+            let dispatch = dispatch.clone();
+            let article_ref = article_ref.clone();
+            Callback::from(move |_: MouseEvent| {
+                let st = latest.borrow().clone();
+                apply_label(&label, &st, &dispatch, &article_ref);
+            })
+        }
+    };
+    // Label buttons keep the text selection: no focus change on mouse down.
+    let keep_selection = Callback::from(|e: MouseEvent| e.prevent_default());
+
+    let onexport = {
+        let state = state.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| {
+            let json = native::export(&state.doc, &state.anns);
+            let name = format!("{}.spantag.json", state.doc.slug());
+            if let Err(e) = dom::download(&name, "application/json", &json) {
+                dispatch.emit(Msg::Notify(Notice { is_error: true, text: format!("Export failed: {e}"), details: vec![] }));
+            }
+        })
+    };
+
+    let onimport = {
+        let state = state.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            start_import(file, state.doc.id().to_owned(), state.anns.is_empty(), state.anns.labels().clone(), dispatch.clone());
+        })
+    };
+
+    let ondecide = {
+        let dispatch = dispatch.clone();
+        let saver = saver.clone();
+        let state = state.clone();
+        move |mode: Option<ImportMode>| {
+            let dispatch = dispatch.clone();
+            let saver = saver.clone();
+            let n = state.pending_import.as_ref().map_or(0, |p| p.imported.annotations.len());
+            Callback::from(move |_: MouseEvent| {
+                flush_now(&saver, &dispatch);
+                let ids = (0..n).map(|_| dom::fresh_id()).collect();
+                dispatch.emit(Msg::ImportDecide(mode, ids));
+            })
+        }
+    };
+
+    let onpick = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |cp: usize| dispatch.emit(Msg::PickAt(cp)))
+    };
+    let onpickid = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |id: AnnId| dispatch.emit(Msg::Select(Some(id), Some(ScrollTarget::List))))
+    };
+    let onundo = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.emit(Msg::Undo))
+    };
+    let onredo = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.emit(Msg::Redo))
+    };
+    let onsnap = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            dispatch.emit(Msg::SetSnapWords(input.checked()));
+        })
+    };
+    let ondismiss = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.emit(Msg::Dismiss))
+    };
+    let ondamaged = {
+        let state = state.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| {
+            let key = state.damaged_key.clone();
+            let blocked = state.save == SaveStatus::Blocked;
+            let key = key.unwrap_or_else(|| storage::doc_key(state.doc.id()));
+            let data = BrowserStore.get(&key).ok().flatten().unwrap_or_default();
+            let name = format!("{}.damaged.json", state.doc.slug());
+            match dom::download(&name, "application/json", &data) {
+                Ok(()) if blocked => dispatch.emit(Msg::SetBlocked(false)),
+                Ok(()) => {}
+                Err(e) => dispatch.emit(Msg::Notify(Notice { is_error: true, text: format!("Download failed: {e}"), details: vec![] })),
+            }
+        })
+    };
+
+    let labels = state.anns.labels().clone();
+    let status = match &state.save {
+        SaveStatus::Saved => format!("Saved in this browser · {} annotation{}", state.anns.len(), plural(state.anns.len())),
+        SaveStatus::Saving => "Saving…".to_owned(),
+        SaveStatus::Failed(e) => format!("Not saved: {e}. Your work is still here; export it to keep it."),
+        SaveStatus::Blocked => "Saving paused to protect stored data that could not be read. Download it, or export your work.".to_owned(),
+    };
+    let status_class = classes!("status", matches!(state.save, SaveStatus::Failed(_) | SaveStatus::Blocked).then_some("bad"));
+
+    html! {
+        <div class="app">
+            <header class="toolbar">
+                <div class="brand">
+                    <span class="logo" aria-hidden="true">{ "▍" }</span>
+                    <span class="name">{ "spantag" }</span>
+                    <span class="doc-title" title={state.doc.title().to_owned()}>{ state.doc.title() }</span>
+                </div>
+                <div class="labels" role="toolbar" aria-label="Labels">
+                    { for labels.iter().enumerate().map(|(i, l)| {
+                        let keys: Vec<String> = l.keys.iter().map(|k| k.to_string()).collect();
+                        html! {
+                            <button type="button" class={classes!("label-btn", format!("l{i}"))} title={format!("{} — {}", l.id, l.description)}
+                                aria-keyshortcuts={keys.join(" ")} onmousedown={keep_selection.clone()} onclick={label_click(l.id.clone())}>
+                                <span class="swatch" aria-hidden="true"></span>
+                                { &l.id }
+                                { for keys.iter().map(|k| html! { <>{ " " }<kbd>{ k }</kbd></> }) }
+                            </button>
+                        }
+                    }) }
+                </div>
+                <div class="actions">
+                    <label class="snap" title="Widen selections to whole words (hold nothing; untick for character precision)">
+                        <input type="checkbox" checked={state.snap_words} onchange={onsnap} />{ " Whole words" }
+                    </label>
+                    <button type="button" onclick={onundo} disabled={state.undo.is_empty()} aria-keyshortcuts="Control+Z">{ "Undo" }</button>
+                    <button type="button" onclick={onredo} disabled={state.redo.is_empty()} aria-keyshortcuts="Control+Shift+Z">{ "Redo" }</button>
+                    <button type="button" class="primary" onclick={onexport}>{ "Export JSON" }</button>
+                    <label class="file-btn">
+                        { "Import JSON" }
+                        <input ref={file_ref} type="file" accept=".json,application/json" aria-label="Import JSON" onchange={onimport} />
+                    </label>
+                </div>
+            </header>
+            if let Some(n) = &state.notice {
+                <div class={classes!("notice", n.is_error.then_some("error"))} role={if n.is_error { "alert" } else { "status" }}>
+                    <p>{ &n.text }</p>
+                    if !n.details.is_empty() {
+                        <ul>{ for n.details.iter().take(50).map(|d| html! { <li>{ d }</li> }) }</ul>
+                        if n.details.len() > 50 { <p>{ format!("…and {} more.", n.details.len() - 50) }</p> }
+                    }
+                    if state.damaged_key.is_some() || state.save == SaveStatus::Blocked {
+                        <button type="button" onclick={ondamaged.clone()}>{ "Download damaged data" }</button>
+                    }
+                    <button type="button" class="dismiss" onclick={ondismiss} aria-label="Dismiss message">{ "×" }</button>
+                </div>
+            }
+            <main class="layout">
+                <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
+                    selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
+                <Panel doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()}
+                    filter={state.filter.clone()} here={state.here.clone()} dispatch={dispatch.clone()} />
+            </main>
+            <footer class="footer">
+                <p class={status_class} role="status" aria-live="polite">{ status }</p>
+                <p class="keys-hint">{ "Select text, then 1/a Actor · 2/e Event · 3/c Claim · Del remove · Esc clear · j/k next/previous · Ctrl+Z undo" }</p>
+            </footer>
+            if let Some(p) = &state.pending_import {
+                { import_dialog(p, &state, ondecide) }
+            }
+        </div>
+    }
+}
+
+fn import_dialog(p: &PendingImport, state: &AppState, ondecide: impl Fn(Option<ImportMode>) -> Callback<MouseEvent>) -> Html {
+    let same = p.imported.document.id() == state.doc.id();
+    let n = p.imported.annotations.len();
+    let refused = p.imported.refused.len();
+    let refused_note = (refused > 0).then(|| format!(" {refused} item{} in the file will be refused; you will see why.", plural(refused)));
+    html! {
+        <div class="backdrop">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="import-title">
+                <h2 id="import-title">{ format!("Import {}", p.file_name) }</h2>
+                if same {
+                    <p>{ format!("The file has {n} annotation{} for this document; you have {}. Replace yours with the file's, or merge the file's into yours?", plural(n), state.anns.len()) }{ refused_note }</p>
+                    <div class="buttons">
+                        <button type="button" class="primary" onclick={ondecide(Some(ImportMode::Merge))} autofocus=true>{ "Merge" }</button>
+                        <button type="button" class="danger" onclick={ondecide(Some(ImportMode::Replace))}>{ "Replace" }</button>
+                        <button type="button" onclick={ondecide(None)}>{ "Cancel" }</button>
+                    </div>
+                } else {
+                    <p>{ format!("The file is for another document, “{}”, with {n} annotation{}. Open it? Your work on “{}” stays saved in this browser.", p.imported.document.title(), plural(n), state.doc.title()) }{ refused_note }</p>
+                    <div class="buttons">
+                        <button type="button" class="primary" onclick={ondecide(Some(ImportMode::Replace))} autofocus=true>{ "Open" }</button>
+                        <button type="button" onclick={ondecide(None)}>{ "Cancel" }</button>
+                    </div>
+                }
+            </div>
+        </div>
+    }
+}
+
+fn gloo_utils_document() -> web_sys::Document {
+    web_sys::window().and_then(|w| w.document()).expect("a document")
+}
+
+fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, labels: crate::model::LabelSet, dispatch: Callback<Msg>) {
+    let name = file.name();
+    let size = file.size() as usize;
+    if size > MAX_IMPORT_BYTES {
+        dispatch.emit(Msg::ImportFailed(format!(
+            "{name} is {:.1} MB; spantag reads files up to {} MB.",
+            size as f64 / 1_048_576.0,
+            MAX_IMPORT_BYTES / 1_048_576
+        )));
+        return;
+    }
+    let file = gloo_file::File::from(file);
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = match gloo_file::futures::read_as_text(&file).await {
+            Ok(t) => t,
+            Err(e) => {
+                dispatch.emit(Msg::ImportFailed(format!("{name} could not be read: {e}")));
+                return;
+            }
+        };
+        match native::import(&text, &labels) {
+            Err(e) => dispatch.emit(Msg::ImportFailed(format!("{name}: {e}."))),
+            Ok(imported) => {
+                let direct = current_empty && imported.document.id() == doc_id;
+                dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: name })));
+                if direct {
+                    // Nothing to replace or merge with: no need to ask.
+                    dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace), Vec::new()));
+                }
+            }
+        }
+    });
+}
+
+fn in_text_field(e: &KeyboardEvent) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return false };
+    let tag = el.tag_name().to_ascii_lowercase();
+    let typing_input = tag == "input"
+        && el.dyn_ref::<web_sys::HtmlInputElement>().is_some_and(|i| !matches!(i.type_().as_str(), "checkbox" | "radio" | "button" | "file"));
+    typing_input || tag == "textarea" || tag == "select" || el.is_content_editable()
+}
+
+fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_ref: &NodeRef) {
+    if e.default_prevented() || e.is_composing() {
+        return;
+    }
+    let key = e.key();
+    if st.pending_import.is_some() {
+        if key == "Escape" {
+            dispatch.emit(Msg::ImportDecide(None, Vec::new()));
+        }
+        return;
+    }
+    if in_text_field(e) {
+        return;
+    }
+    let ctrl = e.ctrl_key() || e.meta_key();
+    if ctrl && !e.alt_key() {
+        match key.as_str() {
+            "z" | "Z" if e.shift_key() => dispatch.emit(Msg::Redo),
+            "z" | "Z" => dispatch.emit(Msg::Undo),
+            "y" | "Y" => dispatch.emit(Msg::Redo),
+            _ => return,
+        }
+        e.prevent_default();
+        return;
+    }
+    if e.alt_key() || ctrl {
+        return;
+    }
+    match key.as_str() {
+        "Escape" => {
+            dom::clear_selection();
+            dispatch.emit(Msg::Select(None, None));
+            dispatch.emit(Msg::Dismiss);
+        }
+        "Delete" | "Backspace" => {
+            if st.selected_annotation().is_some() {
+                e.prevent_default();
+                dispatch.emit(Msg::DeleteSelected);
+            }
+        }
+        "j" | "k" => {
+            let items: Vec<&AnnId> = st.anns.items().iter().filter(|a| st.filter.as_ref().is_none_or(|f| &a.label == f)).map(|a| &a.id).collect();
+            if items.is_empty() {
+                return;
+            }
+            let pos = st.selected.as_ref().and_then(|s| items.iter().position(|id| *id == s));
+            let next = match (pos, key.as_str()) {
+                (None, "j") => 0,
+                (None, _) => items.len() - 1,
+                (Some(p), "j") => (p + 1).min(items.len() - 1),
+                (Some(p), _) => p.saturating_sub(1),
+            };
+            dispatch.emit(Msg::Select(Some(items[next].clone()), Some(ScrollTarget::Article)));
+        }
+        k if k.chars().count() == 1 => {
+            let c = k.chars().next().unwrap_or(' ');
+            if let Some(label) = st.anns.labels().by_key(c) {
+                e.prevent_default();
+                let label = label.id.clone();
+                apply_label(&label, st, dispatch, article_ref);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Tags the current text selection with `label`, or relabels the selected annotation.
+fn apply_label(label: &str, st: &AppState, dispatch: &Callback<Msg>, article_ref: &NodeRef) {
+    let selection = article_ref.cast::<web_sys::Element>().and_then(|a| dom::selection_in(&a));
+    if let Some((start, end)) = selection {
+        let mode = if st.snap_words { SnapMode::Word } else { SnapMode::Character };
+        match snap_selection(st.doc.text(), start, end, mode) {
+            Some((start, end)) => {
+                dom::clear_selection();
+                dispatch.emit(Msg::Tag { label: label.to_owned(), start, end, id: dom::fresh_id(), at: Timestamp(dom::now_ms()) });
+            }
+            None => dispatch.emit(Msg::Notify(Notice { is_error: false, text: "The selection holds only spaces; nothing was tagged.".into(), details: vec![] })),
+        }
+    } else if st.selected_annotation().is_some() {
+        dispatch.emit(Msg::Relabel { label: label.to_owned(), at: Timestamp(dom::now_ms()) });
+    } else {
+        dispatch.emit(Msg::Notify(Notice {
+            is_error: false,
+            text: format!("Select some text in the article first, then press a key or click {label}."),
+            details: vec![],
+        }));
+    }
+}

@@ -1,0 +1,173 @@
+//! The DOM boundary: selections to code points, scrolling, downloads, label styles.
+//!
+//! This is the only place UTF-16 offsets from the DOM enter. Every rendered run of
+//! text sits in an element carrying `data-s`, its first code point in the document,
+//! and holds exactly one text node with exactly the run's text. A DOM boundary
+//! point `(node, offset)` therefore maps to `data-s + utf16_to_cp(run, offset)`.
+//! An offset inside a surrogate pair is moved outward (start back, end forward), so
+//! a selection never splits a character.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, Node};
+
+use crate::model::offsets::{cp_len, utf16_to_cp, Bias};
+use crate::model::LabelSet;
+
+/// The code point where a run element starts.
+fn run_start(el: &Element) -> Option<usize> {
+    el.get_attribute("data-s")?.parse().ok()
+}
+
+/// The first run element at or after `node` (in document order) inside `root`.
+fn first_run_in(node: &Node) -> Option<Element> {
+    let el = node.dyn_ref::<Element>()?;
+    if el.has_attribute("data-s") {
+        return Some(el.clone());
+    }
+    el.query_selector("[data-s]").ok().flatten()
+}
+
+/// The last run element inside `node`.
+fn last_run_in(node: &Node) -> Option<Element> {
+    let el = node.dyn_ref::<Element>()?;
+    if el.has_attribute("data-s") {
+        return Some(el.clone());
+    }
+    let all = el.query_selector_all("[data-s]").ok()?;
+    all.item(all.length().checked_sub(1)?).and_then(|n| n.dyn_into::<Element>().ok())
+}
+
+fn run_end(el: &Element) -> Option<usize> {
+    Some(run_start(el)? + cp_len(&el.text_content().unwrap_or_default()))
+}
+
+/// Maps a DOM boundary point to a code point offset in the document.
+/// `is_end` chooses which way to resolve a point between runs or inside a pair.
+pub fn boundary_to_cp(node: &Node, offset: u32, is_end: bool) -> Option<usize> {
+    if node.node_type() == Node::TEXT_NODE {
+        let parent = node.parent_element()?;
+        let run = parent.closest("[data-s]").ok().flatten()?;
+        let text = node.text_content().unwrap_or_default();
+        let bias = if is_end { Bias::After } else { Bias::Before };
+        return Some(run_start(&run)? + utf16_to_cp(&text, offset as usize, bias)?);
+    }
+    let children = node.child_nodes();
+    if !is_end {
+        // The first run at or after child `offset`.
+        for i in offset..children.length() {
+            if let Some(run) = children.item(i).as_ref().and_then(first_run_in) {
+                return run_start(&run);
+            }
+        }
+        None
+    } else {
+        // The end of the last run before child `offset`.
+        for i in (0..offset.min(children.length())).rev() {
+            if let Some(run) = children.item(i).as_ref().and_then(last_run_in) {
+                return run_end(&run);
+            }
+        }
+        None
+    }
+}
+
+/// The current text selection inside `root`, in code points, if it is not collapsed.
+pub fn selection_in(root: &Element) -> Option<(usize, usize)> {
+    let sel = web_sys::window()?.get_selection().ok().flatten()?;
+    if sel.range_count() == 0 || sel.is_collapsed() {
+        return None;
+    }
+    let range = sel.get_range_at(0).ok()?;
+    let root_node: &Node = root.as_ref();
+    let start_node = range.start_container().ok()?;
+    let end_node = range.end_container().ok()?;
+    if !root_node.contains(Some(&start_node)) || !root_node.contains(Some(&end_node)) {
+        return None;
+    }
+    let start = boundary_to_cp(&start_node, range.start_offset().ok()?, false)?;
+    let end = boundary_to_cp(&end_node, range.end_offset().ok()?, true)?;
+    (start < end).then_some((start, end))
+}
+
+/// Clears the browser's text selection.
+pub fn clear_selection() {
+    if let Some(sel) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) {
+        let _ = sel.remove_all_ranges();
+    }
+}
+
+/// Scrolls the first element matching `selector` into view.
+pub fn scroll_to(selector: &str, center: bool) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Ok(Some(el)) = doc.query_selector(selector) {
+        let opts = web_sys::ScrollIntoViewOptions::new();
+        opts.set_block(if center { web_sys::ScrollLogicalPosition::Center } else { web_sys::ScrollLogicalPosition::Nearest });
+        el.scroll_into_view_with_scroll_into_view_options(&opts);
+    }
+}
+
+/// Offers `content` as a file download named `file_name`.
+///
+/// # Errors
+/// The browser's message if the file could not be made.
+pub fn download(file_name: &str, mime: &str, content: &str) -> Result<(), String> {
+    let err = |e: JsValue| crate::storage::browser::js_message(&e);
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let parts = js_sys::Array::of1(&JsValue::from_str(content));
+    let props = web_sys::BlobPropertyBag::new();
+    props.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props).map_err(err)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(err)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.set_rel("noopener");
+    document.body().ok_or("no body")?.append_child(&a).map_err(err)?;
+    a.click();
+    a.remove();
+    // Revoke later: revoking at once can cancel the download in some browsers.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+/// Adds one CSS rule per label (`.l<i>` sets `--c`, the label colour) to the page's
+/// own stylesheet, through the CSSOM, which a strict Content-Security-Policy allows.
+pub fn install_label_styles(labels: &LabelSet) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let sheets = doc.style_sheets();
+    let Some(sheet) = sheets.item(0).and_then(|s| s.dyn_into::<web_sys::CssStyleSheet>().ok()) else { return };
+    for (i, label) in labels.iter().enumerate() {
+        let rule = format!(".l{i} {{ --c: {}; }}", label.color);
+        let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map(|r| r.length()).unwrap_or(0));
+    }
+}
+
+/// Milliseconds since the epoch, from the browser's clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A fresh annotation id: time plus randomness, so ids from two tabs do not clash.
+pub fn fresh_id() -> crate::model::AnnId {
+    let t = js_sys::Date::now() as u64;
+    let r = (js_sys::Math::random() * 1_679_616.0) as u64; // 36^4
+    crate::model::AnnId::new(format!("a{}{}", radix36(t), radix36(r))).expect("radix-36 ids are valid")
+}
+
+fn radix36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII digits")
+}

@@ -1,0 +1,11 @@
+//! Thin yew components over the model.
+//!
+//! [`state`] is the only place the UI changes the model; [`dom`] is the only place
+//! DOM offsets (UTF-16) are converted. Components render text as text nodes only:
+//! nothing from a document, a label or an import is ever parsed as HTML.
+
+pub mod app;
+pub mod article;
+pub mod dom;
+pub mod panel;
+pub mod state;
