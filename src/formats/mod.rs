@@ -30,3 +30,55 @@ impl std::fmt::Display for ItemRefusal {
         }
     }
 }
+
+/// The deepest nesting of arrays and objects any importer accepts. spantag's own
+/// files nest 4 deep; the margin leaves room for other tools' shapes.
+pub const MAX_DEPTH: usize = 64;
+
+/// Checks, in one pass and without recursion, that JSON `text` nests no deeper than
+/// [`MAX_DEPTH`], so that a hostile file cannot exhaust the stack of any parser.
+///
+/// # Errors
+/// A sentence naming the depth limit and where it was passed.
+pub fn check_depth(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(format!("it is nested deeper than {MAX_DEPTH} levels (at byte {i})"));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_checked_outside_strings_only() {
+        assert!(check_depth(&"[".repeat(MAX_DEPTH)).is_ok());
+        assert!(check_depth(&"[".repeat(MAX_DEPTH + 1)).unwrap_err().contains("deeper than 64"));
+        assert!(check_depth(&format!("[\"{}\"]", "[".repeat(1000))).is_ok(), "brackets in strings do not count");
+        assert!(check_depth(&format!("[\"\\\"{}\"]", "[".repeat(1000))).is_ok(), "escaped quotes stay in the string");
+        assert!(check_depth(&"[".repeat(10_000)).is_err());
+    }
+}

@@ -195,6 +195,7 @@ pub fn import(json: &str, labels: &LabelSet) -> Result<Imported, ImportError> {
     if json.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge { n_bytes: json.len() });
     }
+    super::check_depth(json).map_err(ImportError::NotJson)?;
     let header: Header = serde_json::from_str(json).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             ImportError::NotJson(e.to_string())
@@ -391,7 +392,7 @@ mod tests {
         assert_eq!(import(r#"{"format":"spantag","version":7}"#, &labels).unwrap_err(), ImportError::NewerVersion(7));
         let deep = format!("{{\"format\":\"spantag\",\"version\":1,\"x\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
         let err = import(&deep, &labels).unwrap_err();
-        assert!(err.to_string().contains("recursion limit"), "depth is bounded, no stack overflow: {err}");
+        assert!(err.to_string().contains("nested deeper than"), "depth is bounded, no stack overflow: {err}");
         let big = " ".repeat(MAX_IMPORT_BYTES + 1);
         assert!(matches!(import(&big, &labels), Err(ImportError::TooLarge { .. })));
         let doc = Document::from_text("abc");

@@ -278,7 +278,7 @@ pub fn App(props: &AppProps) -> Html {
                     }) }
                 </div>
                 <div class="actions">
-                    <label class="snap" title="Widen selections to whole words (hold nothing; untick for character precision)">
+                    <label class="snap" title="Widen selections to whole words; untick for character precision">
                         <input type="checkbox" checked={state.snap_words} onchange={onsnap} />{ " Whole words" }
                     </label>
                     <button type="button" onclick={onundo} disabled={state.undo.is_empty()} aria-keyshortcuts="Control+Z">{ "Undo" }</button>

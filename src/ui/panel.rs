@@ -39,8 +39,8 @@ pub fn Panel(props: &PanelProps) -> Html {
         let dispatch = props.dispatch.clone();
         let onclick = Callback::from(move |_| dispatch.emit(Msg::Filter(label.clone())));
         html! {
-            <button type="button" class={classes!("filter", class)} aria-pressed={pressed.to_string()} {onclick}>
-                { text }<span class="count">{ n }</span>
+            <button type="button" role="radio" class={classes!("filter", class)} aria-checked={pressed.to_string()} {onclick}>
+                { text }{ " " }<span class="count">{ n }</span>
             </button>
         }
     };
@@ -49,7 +49,7 @@ pub fn Panel(props: &PanelProps) -> Html {
     html! {
         <aside class="panel" aria-label="Annotation panel">
             { selected.map(|a| html! { <Selected ann={a.clone()} doc={props.doc.clone()} anns={props.anns.clone()} here={props.here.clone()} dispatch={props.dispatch.clone()} /> }) }
-            <div class="filters" role="group" aria-label="Filter by label">
+            <div class="filters" role="radiogroup" aria-label="Filter by label">
                 { filter_button(None, "All".into(), total, None) }
                 { for counts.iter().map(|(id, n)| filter_button(Some(id.clone()), id.clone(), *n, labels.index_of(id).map(|i| format!("l{i}")))) }
             </div>
@@ -70,18 +70,31 @@ fn quote_of(doc: &Document, a: &Annotation) -> String {
     doc.text().slice(a.span.start(), a.span.end()).unwrap_or("").to_owned()
 }
 
+/// Click and Enter/Space handlers for an entry that selects `msg` when activated.
+/// Entries are focusable list items, not buttons, so that the only buttons whose
+/// names begin with a label's name are the label buttons.
+fn activate(dispatch: &Callback<Msg>, msg: Msg) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let (d1, m1) = (dispatch.clone(), msg.clone());
+    let (d2, m2) = (dispatch.clone(), msg);
+    let onclick = Callback::from(move |_| d1.emit(m1.clone()));
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            d2.emit(m2.clone());
+        }
+    });
+    (onclick, onkeydown)
+}
+
 fn entry(a: &Annotation, doc: &Document, anns: &AnnotationSet, is_selected: bool, dispatch: &Callback<Msg>) -> Html {
-    let id = a.id.clone();
-    let dispatch = dispatch.clone();
-    let onclick = Callback::from(move |_| dispatch.emit(Msg::Select(Some(id.clone()), Some(ScrollTarget::Article))));
+    let (onclick, onkeydown) = activate(dispatch, Msg::Select(Some(a.id.clone()), Some(ScrollTarget::Article)));
     let label_idx = anns.labels().index_of(&a.label).unwrap_or(0);
     html! {
-        <li key={a.id.as_str()} class={classes!(is_selected.then_some("sel"))} data-id={a.id.to_string()}>
-            <button type="button" aria-current={is_selected.then_some("true")} {onclick}>
-                <span class={classes!("chip", format!("l{label_idx}"))}>{ &a.label }</span>
-                { " " }
-                <span class="quote">{ quote_of(doc, a) }</span>
-            </button>
+        <li key={a.id.as_str()} class={classes!("entry", is_selected.then_some("sel"))} data-id={a.id.to_string()}
+            tabindex="0" aria-current={is_selected.then_some("true")} {onclick} {onkeydown}>
+            <span class={classes!("chip", format!("l{label_idx}"))}>{ &a.label }</span>
+            { " " }
+            <span class="quote">{ quote_of(doc, a) }</span>
         </li>
     }
 }
@@ -120,15 +133,13 @@ fn Selected(props: &SelectedProps) -> Html {
                     <p>{ format!("Also at this place ({} more; click the text again to cycle):", others.len()) }</p>
                     <ul>
                         { for others.iter().map(|o| {
-                            let id = o.id.clone();
-                            let dispatch = props.dispatch.clone();
+                            let (onclick, onkeydown) = activate(&props.dispatch, Msg::Select(Some(o.id.clone()), None));
                             let idx = props.anns.labels().index_of(&o.label).unwrap_or(0);
-                            let onclick = Callback::from(move |_| dispatch.emit(Msg::Select(Some(id.clone()), None)));
                             html! {
-                                <li><button type="button" {onclick}>
+                                <li class="entry" tabindex="0" {onclick} {onkeydown}>
                                     <span class={classes!("chip", format!("l{idx}"))}>{ &o.label }</span>{ " " }
                                     <span class="quote">{ quote_of(&props.doc, o) }</span>
-                                </button></li>
+                                </li>
                             }
                         }) }
                     </ul>

@@ -1,0 +1,61 @@
+//! Server-side render tests: the UI contract (article, label buttons, the
+//! "Annotations" list, import/export controls) and text rendered as text.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::rc::Rc;
+
+use spantag::model::offsets::cp_len;
+use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, LabelSet, Span, Timestamp};
+use spantag::ui::app::{App, AppProps};
+use spantag::ui::state::AppState;
+
+const SEED: &str = include_str!("../seeds/000_b394ad186b713fdd.txt");
+
+fn add(set: &mut AnnotationSet, text: &str, needle: &str, label: &str, id: &str) {
+    let byte = text.find(needle).unwrap();
+    let start = cp_len(&text[..byte]);
+    let span = Span::new(start, start + cp_len(needle), set.len_cp()).unwrap();
+    set.apply(Action::Add(Annotation { id: AnnId::new(id).unwrap(), label: label.into(), span, created: Timestamp(1), modified: Timestamp(1) })).unwrap();
+}
+
+async fn render(doc: Document, set: AnnotationSet) -> String {
+    let state = AppState::new(doc, set);
+    yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state) }).hydratable(false).render().await
+}
+
+#[tokio::test]
+async fn seed_renders_the_contract() {
+    let doc = Document::from_text(SEED);
+    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    add(&mut set, SEED, "Benjamin Netanyahu", "Actor", "a1");
+    add(&mut set, SEED, "Israeli Prime Minister Benjamin Netanyahu abruptly canceled", "Claim", "c1");
+    let html = render(doc, set).await;
+    assert!(html.contains("<article"), "the text is inside <article>");
+    for (label, keys) in [("Actor", "1 a"), ("Event", "2 e"), ("Claim", "3 c")] {
+        assert!(html.contains(&format!("aria-keyshortcuts=\"{keys}\"")), "{label}'s keys are announced");
+        assert!(html.contains(&format!("class=\"swatch\"></span>{label} <kbd>")), "the button's name begins with {label}");
+    }
+    assert!(html.contains("aria-label=\"Annotations\""));
+    assert!(html.contains("Export JSON"));
+    assert!(html.contains("aria-label=\"Import JSON\""));
+    // The dateline is a styled span over the exact text.
+    assert!(html.contains("class=\"dateline\""));
+    // The nested actor is drawn inside the claim, with its label tag data.
+    let claim = html.find("data-label=\"Claim\"").expect("claim mark");
+    let actor = html.find("data-label=\"Actor\"").expect("actor mark");
+    assert!(claim < actor);
+    assert!(html.contains("<h2 class=\"block\">"), "subheadings are headings");
+}
+
+#[tokio::test]
+async fn document_text_is_rendered_as_text_not_html() {
+    let text = "A <script>alert(1)</script> and <img src=x onerror=alert(1)> &lt; tag.";
+    let doc = Document::from_text(text);
+    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    add(&mut set, text, "<img src=x onerror=alert(1)>", "Claim", "x");
+    let html = render(doc, set).await;
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(html.contains("&lt;script&gt;"));
+    assert!(html.contains("&amp;lt;"), "an entity in the text stays literal");
+}

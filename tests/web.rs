@@ -1,0 +1,128 @@
+//! wasm-bindgen tests in headless Chromium: browser storage round trips, and real DOM
+//! selections over emoji, CJK and combining marks mapped to code points through
+//! the rendered article.
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use spantag::formats::native;
+use spantag::model::offsets::cp_len;
+use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, LabelSet, Span, Timestamp};
+use spantag::storage::browser::BrowserStore;
+use spantag::storage::{self, Store};
+use spantag::ui::app::{App, AppProps};
+use spantag::ui::dom;
+use spantag::ui::state::AppState;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const TEXT: &str = "Leaders 👩‍👩‍👧 met in 北京 🇺🇦 today.\n\nZelenskyy 👍🏽 said the cafe\u{301} talks “went well”.";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn cp_of(text: &str, needle: &str) -> (usize, usize) {
+    let byte = text.find(needle).unwrap();
+    let start = cp_len(&text[..byte]);
+    (start, start + cp_len(needle))
+}
+
+#[wasm_bindgen_test]
+fn browser_storage_round_trip() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    let doc = Document::from_text(TEXT);
+    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    let (s, e) = cp_of(TEXT, "北京");
+    set.apply(Action::Add(Annotation {
+        id: AnnId::new("x1").unwrap(),
+        label: "Actor".into(),
+        span: Span::new(s, e, doc.len_cp()).unwrap(),
+        created: Timestamp(1),
+        modified: Timestamp(2),
+    }))
+    .unwrap();
+    storage::save(&mut BrowserStore, &doc, &set).unwrap();
+    assert_eq!(BrowserStore.get(&storage::doc_key(doc.id())).unwrap().unwrap(), native::export(&doc, &set));
+    let seed = Document::from_text("something else");
+    let opened = storage::open(&mut BrowserStore, &seed, &LabelSet::news(), 5);
+    assert_eq!(opened.document, doc, "the current document is reopened, not the seed");
+    assert_eq!(opened.annotations, set);
+    assert!(opened.notices.is_empty());
+
+    // A damaged value is kept aside and reported.
+    BrowserStore.set(&storage::doc_key(doc.id()), "{\"format\":\"spantag\"").unwrap();
+    let opened = storage::open(&mut BrowserStore, &seed, &LabelSet::news(), 6);
+    assert!(!opened.notices.is_empty());
+    let aside = opened.damaged_key.unwrap();
+    assert_eq!(BrowserStore.get(&aside).unwrap().unwrap(), "{\"format\":\"spantag\"");
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+}
+
+/// The text node holding the document text at code point `cp`, and the UTF-16 offset in it.
+fn dom_point(article: &web_sys::Element, cp: usize) -> (web_sys::Node, u32) {
+    let runs = article.query_selector_all("[data-s]").unwrap();
+    for i in (0..runs.length()).rev() {
+        let run: web_sys::Element = runs.item(i).unwrap().dyn_into().unwrap();
+        let start: usize = run.get_attribute("data-s").unwrap().parse().unwrap();
+        if start <= cp {
+            let node = run.first_child().unwrap();
+            let text = node.text_content().unwrap();
+            let u16: usize = text.chars().take(cp - start).map(char::len_utf16).sum();
+            return (node, u16 as u32);
+        }
+    }
+    panic!("no run before {cp}");
+}
+
+fn select(article: &web_sys::Element, from: (web_sys::Node, u32), to: (web_sys::Node, u32)) -> Option<(usize, usize)> {
+    let range = document().create_range().unwrap();
+    range.set_start(&from.0, from.1).unwrap();
+    range.set_end(&to.0, to.1).unwrap();
+    let sel = web_sys::window().unwrap().get_selection().unwrap().unwrap();
+    sel.remove_all_ranges().unwrap();
+    sel.add_range(&range).unwrap();
+    dom::selection_in(article)
+}
+
+#[wasm_bindgen_test]
+async fn dom_selection_maps_to_code_points_over_emoji() {
+    let doc = Document::from_text(TEXT);
+    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    // An annotation splits the text into several runs, so boundaries cross elements.
+    let (s, e) = cp_of(TEXT, "met in 北京");
+    set.apply(Action::Add(Annotation { id: AnnId::new("m").unwrap(), label: "Event".into(), span: Span::new(s, e, doc.len_cp()).unwrap(), created: Timestamp(1), modified: Timestamp(1) })).unwrap();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let state = AppState::new(doc, set);
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { initial: Rc::new(state) }).render();
+    yew::scheduler::flush().await;
+    let article = root.query_selector("article").unwrap().unwrap();
+
+    for needle in ["👩‍👩‍👧", "北京", "🇺🇦", "Zelenskyy 👍🏽", "👍🏽", "cafe\u{301}", "“went well”", "in 北京 🇺🇦 today"] {
+        let (s, e) = cp_of(TEXT, needle);
+        let got = select(&article, dom_point(&article, s), dom_point(&article, e));
+        assert_eq!(got, Some((s, e)), "selecting {needle:?}");
+        let sliced: String = TEXT.chars().skip(s).take(e - s).collect();
+        assert_eq!(sliced, needle);
+    }
+
+    // A boundary inside a surrogate pair moves outward, never splitting the emoji.
+    let (s, e) = cp_of(TEXT, "🇺🇦");
+    let (node, off) = dom_point(&article, s);
+    let got = select(&article, (node.clone(), off + 1), dom_point(&article, e));
+    assert_eq!(got, Some((s, e)), "start inside the first regional indicator's pair snaps back");
+
+    // Element boundaries (as a triple click makes) map to block starts and ends.
+    let p = article.query_selector("p").unwrap().unwrap();
+    let range = document().create_range().unwrap();
+    range.select_node_contents(&p).unwrap();
+    let sel = web_sys::window().unwrap().get_selection().unwrap().unwrap();
+    sel.remove_all_ranges().unwrap();
+    sel.add_range(&range).unwrap();
+    let first_block_end = cp_len(TEXT.split("\n\n").next().unwrap());
+    assert_eq!(dom::selection_in(&article), Some((0, first_block_end)));
+    root.remove();
+}
