@@ -34,6 +34,13 @@ export function serve(dir = DIST, headers = {}) {
 export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
+const open = new Set();
+/** Closes every browser still open (call from an `after` hook, so a failing test cannot hang the run). */
+export async function closeAll() {
+  for (const c of open) await c.close().catch(() => {});
+  open.clear();
+}
+
 /** A fresh browser profile; returns { context, dir }. Pass dir to reopen the same profile. */
 export async function openProfile(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spantag-profile-'))) {
   const context = await chromium.launchPersistentContext(dir, {
@@ -43,6 +50,8 @@ export async function openProfile(dir = fs.mkdtempSync(path.join(os.tmpdir(), 's
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
   });
+  open.add(context);
+  context.on('close', () => open.delete(context));
   return { context, dir };
 }
 

@@ -5,12 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  serve, openProfile, openPage, dragOver, clickText, listEntries, saved, exportJson, importFile, cpSlice, SEED,
+  serve, closeAll, openProfile, openPage, dragOver, clickText, listEntries, saved, exportJson, importFile, cpSlice, SEED,
 } from '../lib/harness.mjs';
 
 let server;
 before(async () => { server = await serve(); });
-after(async () => { await server.close(); });
+after(async () => { await closeAll(); await server.close(); });
 
 const KIRBY = "the Biden administration's policy toward Israel and its stance on combating Hamas has not changed";
 

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -124,7 +124,8 @@ pub fn App(props: &AppProps) -> Html {
         let article_ref = article_ref.clone();
         use_effect_with((), move |_| {
             let doc = gloo_utils_document();
-            let listener = EventListener::new(&doc, "keydown", move |e| {
+            let opts = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                 let e: &KeyboardEvent = e.unchecked_ref();
                 let st = latest.borrow().clone();
                 on_key(e, &st, &dispatch, &article_ref);

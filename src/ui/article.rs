@@ -167,7 +167,7 @@ fn BlockView(props: &BlockProps) -> Html {
                         (run.end == m.end).then_some("last"),
                         (props.selected.as_ref() == Some(&m.id)).then_some("sel"),
                     );
-                    let label = first.then(|| props.labels.get(m.label_idx).cloned().unwrap_or_default());
+                    let label = props.labels.get(m.label_idx).cloned().unwrap_or_default();
                     inner = html! { <mark class={class} data-id={m.id.to_string()} data-label={label}>{ inner }</mark> };
                 }
                 inner
