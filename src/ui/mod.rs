@@ -7,5 +7,6 @@
 pub mod app;
 pub mod article;
 pub mod dom;
+pub mod list;
 pub mod panel;
 pub mod state;

@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::state::{plural, Msg, ScrollTarget};
+use super::list::{activate, quote_of, AnnList};
+use super::state::{plural, Msg};
 use crate::model::{AnnId, Annotation, AnnotationSet, Document};
 
 /// Properties of [`Panel`].
@@ -44,7 +45,7 @@ pub fn Panel(props: &PanelProps) -> Html {
             </button>
         }
     };
-    let shown: Vec<&Annotation> = props.anns.items().iter().filter(|a| props.filter.as_ref().is_none_or(|f| &a.label == f)).collect();
+    let n_shown = props.anns.items().iter().filter(|a| props.filter.as_ref().is_none_or(|f| &a.label == f)).count();
     let selected = props.selected.as_ref().and_then(|id| props.anns.get(id));
     html! {
         <aside class="panel" aria-label="Annotation panel">
@@ -53,49 +54,15 @@ pub fn Panel(props: &PanelProps) -> Html {
                 { filter_button(None, "All".into(), total, None) }
                 { for counts.iter().map(|(id, n)| filter_button(Some(id.clone()), id.clone(), *n, labels.index_of(id).map(|i| format!("l{i}")))) }
             </div>
-            <ol class="ann-list" aria-label="Annotations">
-                { for shown.iter().map(|a| entry(a, &props.doc, props.anns.as_ref(), props.selected.as_ref() == Some(&a.id), &props.dispatch)) }
-            </ol>
-            if shown.is_empty() {
+            <AnnList doc={props.doc.clone()} anns={props.anns.clone()} selected={props.selected.clone()}
+                filter={props.filter.clone()} dispatch={props.dispatch.clone()} />
+            if n_shown == 0 {
                 <p class="empty">{
                     if total == 0 { "No annotations yet. Select text in the article, then press 1 (Actor), 2 (Event) or 3 (Claim).".to_owned() }
                     else { format!("No {} annotations.", props.filter.clone().unwrap_or_default()) }
                 }</p>
             }
         </aside>
-    }
-}
-
-fn quote_of(doc: &Document, a: &Annotation) -> String {
-    doc.text().slice(a.span.start(), a.span.end()).unwrap_or("").to_owned()
-}
-
-/// Click and Enter/Space handlers for an entry that selects `msg` when activated.
-/// Entries are focusable list items, not buttons, so that the only buttons whose
-/// names begin with a label's name are the label buttons.
-fn activate(dispatch: &Callback<Msg>, msg: Msg) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
-    let (d1, m1) = (dispatch.clone(), msg.clone());
-    let (d2, m2) = (dispatch.clone(), msg);
-    let onclick = Callback::from(move |_| d1.emit(m1.clone()));
-    let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
-            e.prevent_default();
-            d2.emit(m2.clone());
-        }
-    });
-    (onclick, onkeydown)
-}
-
-fn entry(a: &Annotation, doc: &Document, anns: &AnnotationSet, is_selected: bool, dispatch: &Callback<Msg>) -> Html {
-    let (onclick, onkeydown) = activate(dispatch, Msg::Select(Some(a.id.clone()), Some(ScrollTarget::Article)));
-    let label_idx = anns.labels().index_of(&a.label).unwrap_or(0);
-    html! {
-        <li key={a.id.as_str()} class={classes!("entry", is_selected.then_some("sel"))} data-id={a.id.to_string()}
-            tabindex="0" aria-current={is_selected.then_some("true")} {onclick} {onkeydown}>
-            <span class={classes!("chip", format!("l{label_idx}"))}>{ &a.label }</span>
-            { " " }
-            <span class="quote">{ quote_of(doc, a) }</span>
-        </li>
     }
 }
 
