@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use spantag::model::{Document, LabelSet};
+use spantag::model::{Document, Schema};
 use spantag::storage::{self, browser::BrowserStore};
 use spantag::ui::app::{App, AppProps};
 use spantag::ui::state::{AppState, Notice, SaveStatus};
@@ -14,7 +14,7 @@ const SEED: &str = include_str!("../seeds/000_b394ad186b713fdd.txt");
 fn main() {
     console_error_panic_hook::set_once();
     let seed = Document::from_text(SEED);
-    let labels = LabelSet::news();
+    let labels = Schema::news();
     let opened = storage::open(&mut BrowserStore, &seed, &labels, dom::now_ms());
     let mut state = AppState::new(opened.document, opened.annotations);
     state.damaged_key = opened.damaged_key;

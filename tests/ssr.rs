@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use spantag::model::offsets::cp_len;
-use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, LabelSet, Span, Timestamp};
+use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, Schema, Span, Timestamp};
 use spantag::ui::app::{App, AppProps};
 use spantag::ui::state::AppState;
 
@@ -15,7 +15,7 @@ fn add(set: &mut AnnotationSet, text: &str, needle: &str, label: &str, id: &str)
     let byte = text.find(needle).unwrap();
     let start = cp_len(&text[..byte]);
     let span = Span::new(start, start + cp_len(needle), set.len_cp()).unwrap();
-    set.apply(Action::Add(Annotation { id: AnnId::new(id).unwrap(), label: label.into(), span, created: Timestamp(1), modified: Timestamp(1) })).unwrap();
+    set.apply(Action::Add(Annotation::new(AnnId::new(id).unwrap(), label, span, Timestamp(1)))).unwrap();
 }
 
 async fn render(doc: Document, set: AnnotationSet) -> String {
@@ -26,7 +26,7 @@ async fn render(doc: Document, set: AnnotationSet) -> String {
 #[tokio::test]
 async fn seed_renders_the_contract() {
     let doc = Document::from_text(SEED);
-    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
     add(&mut set, SEED, "Benjamin Netanyahu", "Actor", "a1");
     add(&mut set, SEED, "Israeli Prime Minister Benjamin Netanyahu abruptly canceled", "Claim", "c1");
     let html = render(doc, set).await;
@@ -51,7 +51,7 @@ async fn seed_renders_the_contract() {
 async fn document_text_is_rendered_as_text_not_html() {
     let text = "A <script>alert(1)</script> and <img src=x onerror=alert(1)> &lt; tag.";
     let doc = Document::from_text(text);
-    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
     add(&mut set, text, "<img src=x onerror=alert(1)>", "Claim", "x");
     let html = render(doc, set).await;
     assert!(!html.contains("<script>"), "{html}");

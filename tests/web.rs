@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use spantag::formats::native;
 use spantag::model::offsets::cp_len;
-use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, LabelSet, Span, Timestamp};
+use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, Schema, Span, Timestamp};
 use spantag::storage::browser::BrowserStore;
 use spantag::storage::{self, Store};
 use spantag::ui::app::{App, AppProps};
@@ -34,27 +34,20 @@ fn cp_of(text: &str, needle: &str) -> (usize, usize) {
 fn browser_storage_round_trip() {
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     let doc = Document::from_text(TEXT);
-    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
     let (s, e) = cp_of(TEXT, "北京");
-    set.apply(Action::Add(Annotation {
-        id: AnnId::new("x1").unwrap(),
-        label: "Actor".into(),
-        span: Span::new(s, e, doc.len_cp()).unwrap(),
-        created: Timestamp(1),
-        modified: Timestamp(2),
-    }))
-    .unwrap();
+    set.apply(Action::Add(Annotation::new(AnnId::new("x1").unwrap(), "Actor", Span::new(s, e, doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
     storage::save(&mut BrowserStore, &doc, &set).unwrap();
     assert_eq!(BrowserStore.get(&storage::doc_key(doc.id())).unwrap().unwrap(), native::export(&doc, &set));
     let seed = Document::from_text("something else");
-    let opened = storage::open(&mut BrowserStore, &seed, &LabelSet::news(), 5);
+    let opened = storage::open(&mut BrowserStore, &seed, &Schema::news(), 5);
     assert_eq!(opened.document, doc, "the current document is reopened, not the seed");
     assert_eq!(opened.annotations, set);
     assert!(opened.notices.is_empty());
 
     // A damaged value is kept aside and reported.
     BrowserStore.set(&storage::doc_key(doc.id()), "{\"format\":\"spantag\"").unwrap();
-    let opened = storage::open(&mut BrowserStore, &seed, &LabelSet::news(), 6);
+    let opened = storage::open(&mut BrowserStore, &seed, &Schema::news(), 6);
     assert!(!opened.notices.is_empty());
     let aside = opened.damaged_key.unwrap();
     assert_eq!(BrowserStore.get(&aside).unwrap().unwrap(), "{\"format\":\"spantag\"");
@@ -90,10 +83,10 @@ fn select(article: &web_sys::Element, from: (web_sys::Node, u32), to: (web_sys::
 #[wasm_bindgen_test]
 async fn dom_selection_maps_to_code_points_over_emoji() {
     let doc = Document::from_text(TEXT);
-    let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
     // An annotation splits the text into several runs, so boundaries cross elements.
     let (s, e) = cp_of(TEXT, "met in 北京");
-    set.apply(Action::Add(Annotation { id: AnnId::new("m").unwrap(), label: "Event".into(), span: Span::new(s, e, doc.len_cp()).unwrap(), created: Timestamp(1), modified: Timestamp(1) })).unwrap();
+    set.apply(Action::Add(Annotation::new(AnnId::new("m").unwrap(), "Event", Span::new(s, e, doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let state = AppState::new(doc, set);

@@ -14,7 +14,9 @@ pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 /// One item an importer refused, and why. The other items still import.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRefusal {
-    /// Position of the item in the file (0-based).
+    /// What the item is ("annotation", "relation", "entity").
+    pub kind: &'static str,
+    /// Position of the item in its list in the file (0-based).
     pub index: usize,
     /// The item's id, if it had a readable one.
     pub id: Option<String>,
@@ -25,8 +27,8 @@ pub struct ItemRefusal {
 impl std::fmt::Display for ItemRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.id {
-            Some(id) => write!(f, "item {} (\"{}\"): {}", self.index + 1, id, self.reason),
-            None => write!(f, "item {}: {}", self.index + 1, self.reason),
+            Some(id) => write!(f, "{} {} (\"{}\"): {}", self.kind, self.index + 1, id, self.reason),
+            None => write!(f, "{} {}: {}", self.kind, self.index + 1, self.reason),
         }
     }
 }

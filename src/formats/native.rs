@@ -1,4 +1,7 @@
-//! The native spantag JSON format, version 1 (documented in `docs/format.md`).
+//! The native spantag JSON format, version 2 (documented in `docs/format.md`).
+//!
+//! Version 2 adds relations, entities, notes and attributes to version 1. Version 1
+//! files (and stored values) are read and migrated: they simply have none of these.
 //!
 //! It is the lossless format and also what is kept in browser storage. Offsets are
 //! code points. Two properties are kept and tested:
@@ -16,12 +19,15 @@ use serde_json::value::RawValue;
 use super::{ItemRefusal, MAX_IMPORT_BYTES};
 use crate::model::document::content_id;
 use crate::model::offsets::{cp_len, IndexedText};
-use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, LabelDef, LabelSet, Span, Timestamp};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, LabelDef, Relation, Schema, Span, Timestamp};
 
 /// The `format` field's value.
 pub const FORMAT: &str = "spantag";
 /// The version this build writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Code points of context kept on each side of a quote.
 pub const CONTEXT_CP: usize = 32;
 
@@ -44,6 +50,25 @@ struct FileOut<'a> {
     document: DocumentOut<'a>,
     labels: Vec<&'a LabelDef>,
     annotations: Vec<AnnotationOut<'a>>,
+    relations: Vec<RelationOut<'a>>,
+    entities: Vec<EntityOut<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RelationOut<'a> {
+    id: &'a str,
+    kind: &'a str,
+    from: &'a str,
+    to: &'a str,
+}
+
+#[derive(Serialize)]
+struct EntityOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    members: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -63,6 +88,10 @@ struct AnnotationOut<'a> {
     quote: Quote,
     created: String,
     modified: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    note: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: &'a BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +106,27 @@ struct FileIn<'a> {
     document: DocumentIn,
     #[serde(borrow)]
     annotations: Vec<&'a RawValue>,
+    #[serde(default, borrow)]
+    relations: Vec<&'a RawValue>,
+    #[serde(default, borrow)]
+    entities: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RelationIn {
+    id: String,
+    kind: String,
+    from: String,
+    to: String,
+}
+
+#[derive(Deserialize)]
+struct EntityIn {
+    id: String,
+    name: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+    members: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +146,10 @@ struct AnnotationIn {
     quote: Quote,
     created: String,
     modified: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
 }
 
 /// What an import read: the document, the annotations that passed every check, and
@@ -104,10 +158,12 @@ struct AnnotationIn {
 pub struct Imported {
     /// The document the file is about.
     pub document: Document,
-    /// The valid annotations.
+    /// The valid annotations, relations and entities.
     pub annotations: AnnotationSet,
-    /// The annotations refused, each with its reason.
+    /// The items refused, each with its reason.
     pub refused: Vec<ItemRefusal>,
+    /// The format version the file was written in (1 is migrated).
+    pub version: u32,
 }
 
 /// Why a whole file could not be read. Nothing was imported.
@@ -171,7 +227,19 @@ pub fn export(doc: &Document, set: &AnnotationSet) -> String {
             quote: quote(text, a.span.start(), a.span.end()).expect("annotations in a set are within the text"),
             created: a.created.to_rfc3339(),
             modified: a.modified.to_rfc3339(),
+            note: &a.note,
+            attributes: &a.attrs,
         })
+        .collect();
+    let relations = set
+        .relations()
+        .iter()
+        .map(|r| RelationOut { id: r.id.as_str(), kind: &r.kind, from: r.from.as_str(), to: r.to.as_str() })
+        .collect();
+    let entities = set
+        .entities()
+        .iter()
+        .map(|e| EntityOut { id: e.id.as_str(), name: &e.name, kind: &e.kind, members: e.members.iter().map(AnnId::as_str).collect() })
         .collect();
     let file = FileOut {
         format: FORMAT,
@@ -180,18 +248,21 @@ pub fn export(doc: &Document, set: &AnnotationSet) -> String {
         document: DocumentOut { id: doc.id(), title: doc.title(), length: doc.len_cp(), text: text.as_str() },
         labels: set.labels().iter().collect(),
         annotations,
+        relations,
+        entities,
     };
     let mut out = serde_json::to_string_pretty(&file).expect("the native format always serialises");
     out.push('\n');
     out
 }
 
-/// Reads a native JSON file, checking everything against the text.
+/// Reads a native JSON file (version 1 or 2), checking everything against the text
+/// and the schema.
 ///
 /// # Errors
-/// An [`ImportError`] if the file as a whole cannot be read; refused annotations
-/// are reported in [`Imported::refused`] instead.
-pub fn import(json: &str, labels: &LabelSet) -> Result<Imported, ImportError> {
+/// An [`ImportError`] if the file as a whole cannot be read; refused items are
+/// reported in [`Imported::refused`] instead.
+pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> {
     if json.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge { n_bytes: json.len() });
     }
@@ -232,30 +303,54 @@ pub fn import(json: &str, labels: &LabelSet) -> Result<Imported, ImportError> {
         )));
     }
     let document = Document::new(d.title, d.text);
-    let mut set = AnnotationSet::new(len, labels.clone());
+    let mut set = AnnotationSet::new(len, schema.clone());
     let mut refused = Vec::new();
     for (index, raw) in file.annotations.iter().enumerate() {
-        let item: AnnotationIn = match serde_json::from_str(raw.get()) {
-            Ok(item) => item,
-            Err(e) => {
-                let id = serde_json::from_str::<serde_json::Value>(raw.get())
-                    .ok()
-                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
-                refused.push(ItemRefusal { index, id, reason: format!("not a valid annotation: {e}") });
-                continue;
-            }
-        };
+        let Some(item) = parse_item::<AnnotationIn>(raw, "annotation", index, &mut refused) else { continue };
         let id = Some(item.id.clone());
-        match check_item(item, &document) {
-            Ok(ann) => {
-                if let Err(r) = set.apply(Action::Add(ann)) {
-                    refused.push(ItemRefusal { index, id, reason: r.to_string() });
-                }
-            }
-            Err(reason) => refused.push(ItemRefusal { index, id, reason }),
+        match check_item(item, &document).and_then(|ann| set.apply(Action::Add(ann)).map_err(|r| r.to_string())) {
+            Ok(_) => {}
+            Err(reason) => refused.push(ItemRefusal { kind: "annotation", index, id, reason }),
         }
     }
-    Ok(Imported { document, annotations: set, refused })
+    for (index, raw) in file.entities.iter().enumerate() {
+        let Some(item) = parse_item::<EntityIn>(raw, "entity", index, &mut refused) else { continue };
+        let id = Some(item.id.clone());
+        let entity = || -> Result<Entity, String> {
+            let members = item.members.iter().map(|m| AnnId::new(m.as_str())).collect::<Result<Vec<_>, _>>()?;
+            Ok(Entity { id: AnnId::new(item.id.as_str())?, name: item.name.clone(), kind: item.kind.clone(), members })
+        };
+        match entity().and_then(|e| set.apply(Action::PutEntity(e)).map_err(|r| r.to_string())) {
+            Ok(_) => {}
+            Err(reason) => refused.push(ItemRefusal { kind: "entity", index, id, reason }),
+        }
+    }
+    for (index, raw) in file.relations.iter().enumerate() {
+        let Some(item) = parse_item::<RelationIn>(raw, "relation", index, &mut refused) else { continue };
+        let id = Some(item.id.clone());
+        let relation = || -> Result<Relation, String> {
+            Ok(Relation { id: AnnId::new(item.id.as_str())?, kind: item.kind.clone(), from: AnnId::new(item.from.as_str())?, to: AnnId::new(item.to.as_str())? })
+        };
+        match relation().and_then(|r| set.apply(Action::Link(r)).map_err(|r| r.to_string())) {
+            Ok(_) => {}
+            Err(reason) => refused.push(ItemRefusal { kind: "relation", index, id, reason }),
+        }
+    }
+    Ok(Imported { document, annotations: set, refused, version: version as u32 })
+}
+
+/// Parses one item of a list, or records why it is not one.
+fn parse_item<T: serde::de::DeserializeOwned>(raw: &RawValue, kind: &'static str, index: usize, refused: &mut Vec<ItemRefusal>) -> Option<T> {
+    match serde_json::from_str(raw.get()) {
+        Ok(item) => Some(item),
+        Err(e) => {
+            let id = serde_json::from_str::<serde_json::Value>(raw.get())
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
+            refused.push(ItemRefusal { kind, index, id, reason: format!("not a valid {kind}: {e}") });
+            None
+        }
+    }
 }
 
 fn check_item(item: AnnotationIn, doc: &Document) -> Result<Annotation, String> {
@@ -276,7 +371,7 @@ fn check_item(item: AnnotationIn, doc: &Document) -> Result<Annotation, String> 
     }
     let created = Timestamp::parse_rfc3339(&item.created)?;
     let modified = Timestamp::parse_rfc3339(&item.modified)?;
-    Ok(Annotation { id, label: item.label, span, created, modified })
+    Ok(Annotation { id, label: item.label, span, created, modified, note: item.note, attrs: item.attributes })
 }
 
 #[cfg(test)]
@@ -286,13 +381,9 @@ mod tests {
     const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
 
     fn ann(id: &str, label: &str, start: usize, end: usize) -> Annotation {
-        Annotation {
-            id: AnnId::new(id).unwrap(),
-            label: label.into(),
-            span: Span::new(start, end, usize::MAX).unwrap(),
-            created: Timestamp(1_700_000_000_000),
-            modified: Timestamp(1_700_000_000_500),
-        }
+        let mut a = Annotation::new(AnnId::new(id).unwrap(), label, Span::new(start, end, usize::MAX).unwrap(), Timestamp(1_700_000_000_000));
+        a.modified = Timestamp(1_700_000_000_500);
+        a
     }
 
     fn find(doc: &Document, needle: &str) -> (usize, usize) {
@@ -304,13 +395,13 @@ mod tests {
     #[test]
     fn seed_export_import_export_is_identical() {
         let doc = Document::from_text(SEED);
-        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
         let (s, e) = find(&doc, "Benjamin Netanyahu");
         set.apply(Action::Add(ann("a1", "Actor", s, e))).unwrap();
         let (s, e) = find(&doc, "canceled a high-stakes delegation visit");
         set.apply(Action::Add(ann("a2", "Event", s, e))).unwrap();
         let first = export(&doc, &set);
-        let back = import(&first, &LabelSet::news()).unwrap();
+        let back = import(&first, &Schema::news()).unwrap();
         assert!(back.refused.is_empty());
         assert_eq!(back.annotations, set);
         assert_eq!(back.document, doc);
@@ -326,7 +417,7 @@ mod tests {
     fn emoji_and_cjk_quotes_are_code_point_slices() {
         let text = "👩‍👩‍👧 家族 met 🇺🇦 Zelenskyy, cafe\u{301}.";
         let doc = Document::from_text(text);
-        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
         let (s, e) = find(&doc, "家族");
         set.apply(Action::Add(ann("x", "Actor", s, e))).unwrap();
         let (s, e) = find(&doc, "Zelenskyy");
@@ -339,14 +430,14 @@ mod tests {
             assert_eq!(a["quote"]["exact"], sliced.as_str());
         }
         assert_eq!(v["annotations"][0]["start"], 6, "the family emoji is 5 code points, then a space");
-        let back = import(&json, &LabelSet::news()).unwrap();
+        let back = import(&json, &Schema::news()).unwrap();
         assert_eq!(export(&back.document, &back.annotations), json);
     }
 
     #[test]
     fn bad_items_are_refused_with_reasons_and_the_rest_import() {
         let doc = Document::from_text("Kirby said the policy has not changed.");
-        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
         set.apply(Action::Add(ann("ok", "Actor", 0, 5))).unwrap();
         let json = export(&doc, &set);
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -369,7 +460,7 @@ mod tests {
             a.as_object_mut().unwrap().remove("quote");
         });
         v["annotations"] = items.into();
-        let back = import(&v.to_string(), &LabelSet::news()).unwrap();
+        let back = import(&v.to_string(), &Schema::news()).unwrap();
         assert_eq!(back.annotations.len(), 1);
         let reasons: Vec<String> = back.refused.iter().map(|r| r.to_string()).collect();
         assert_eq!(reasons.len(), 8, "{reasons:#?}");
@@ -384,8 +475,58 @@ mod tests {
     }
 
     #[test]
+    fn a_real_v1_file_migrates_to_v2() {
+        let v1 = include_str!("../../tests/fixtures/v1/seed.spantag.json");
+        let back = import(v1, &Schema::news()).unwrap();
+        assert_eq!(back.version, 1);
+        assert!(back.refused.is_empty(), "{:?}", back.refused);
+        assert_eq!(back.annotations.len(), 7);
+        assert!(back.annotations.relations().is_empty() && back.annotations.entities().is_empty());
+        let v2 = export(&back.document, &back.annotations);
+        assert!(v2.contains("\"version\": 2"));
+        let again = import(&v2, &Schema::news()).unwrap();
+        assert_eq!(again.version, 2);
+        assert_eq!(again.annotations, back.annotations);
+        assert_eq!(export(&again.document, &again.annotations), v2);
+    }
+
+    #[test]
+    fn v2_round_trips_relations_entities_notes_and_attributes() {
+        let doc = Document::from_text(SEED);
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+        let id = |s: &str| AnnId::new(s).unwrap();
+        let (s, e) = find(&doc, "Benjamin Netanyahu");
+        set.apply(Action::Add(ann("a1", "Actor", s, e))).unwrap();
+        let (s, e) = find(&doc, "Netanyahu's office");
+        set.apply(Action::Add(ann("a2", "Actor", s, e))).unwrap();
+        let (s, e) = find(&doc, "canceled a high-stakes delegation visit");
+        let mut ev = ann("e1", "Event", s, e);
+        ev.note = "<img src=x onerror=alert(1)> \u{1F44D}".into();
+        ev.attrs.insert("modality".into(), "occurred".into());
+        set.apply(Action::Add(ev)).unwrap();
+        set.apply(Action::PutEntity(Entity { id: id("E1"), name: "Benjamin Netanyahu".into(), kind: "government official".into(), members: vec![id("a2"), id("a1")] })).unwrap();
+        set.apply(Action::Link(Relation { id: id("r1"), kind: "source".into(), from: id("e1"), to: id("E1") })).unwrap();
+        let json = export(&doc, &set);
+        let back = import(&json, &Schema::news()).unwrap();
+        assert!(back.refused.is_empty(), "{:?}", back.refused);
+        assert_eq!(back.annotations, set);
+        assert_eq!(export(&back.document, &back.annotations), json);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["relations"][0], serde_json::json!({"id": "r1", "kind": "source", "from": "e1", "to": "E1"}));
+        assert_eq!(v["entities"][0]["type"], "government official");
+        // A relation to something missing, or against the schema, is refused with a reason.
+        let mut bad = v.clone();
+        bad["relations"] = serde_json::json!([{"id": "r1", "kind": "source", "from": "e1", "to": "gone"}, {"id": "r2", "kind": "claimer", "from": "e1", "to": "a1"}]);
+        let back = import(&bad.to_string(), &Schema::news()).unwrap();
+        assert!(back.annotations.relations().is_empty());
+        let reasons: Vec<String> = back.refused.iter().map(ToString::to_string).collect();
+        assert!(reasons[0].starts_with("relation 1 (\"r1\"): nothing has the id \"gone\""), "{reasons:?}");
+        assert!(reasons[1].contains("slot of Claim, not of Event"), "{reasons:?}");
+    }
+
+    #[test]
     fn whole_file_errors_are_clear() {
-        let labels = LabelSet::news();
+        let labels = Schema::news();
         assert!(matches!(import("{not json", &labels), Err(ImportError::NotJson(_))));
         assert!(matches!(import("[1,2]", &labels), Err(ImportError::NotSpantag(_))));
         assert!(matches!(import(r#"{"format":"brat"}"#, &labels), Err(ImportError::NotSpantag(_))));

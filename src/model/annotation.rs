@@ -1,25 +1,37 @@
-//! Annotations and the one place they change: [`AnnotationSet::apply`].
+//! Annotations, relations and entities, and the one place they change:
+//! [`AnnotationSet::apply`].
 //!
-//! Invariants, checked on every action:
+//! Invariants, checked on every action (and by [`AnnotationSet::check_invariants`]):
 //! - `0 <= start < end <= len` in code points (a [`Span`] cannot be otherwise);
-//! - every label is in the [`LabelSet`];
-//! - ids are unique;
-//! - no two annotations have the same span *and* the same label (an exact duplicate
-//!   is refused with the id of the one already there);
-//! - the set is kept in text order: by start, then longer first (the outer span
+//! - every label, role and attribute is in the [`Schema`], and attribute values fit it;
+//! - ids are unique across annotations, relations and entities;
+//! - no two annotations have the same span *and* the same label;
+//! - no relation points at a missing annotation or entity, relations obey their
+//!   role (which label may point to which; a single-slot role holds at most one), no
+//!   relation points at its own start, and no two relations are identical;
+//! - entities hold one or more Actor annotations, and a mention is in at most one;
+//! - annotations are kept in text order: by start, then longer first (the outer span
 //!   before the spans nested in it), then label, then id. This order is total, so
 //!   the list, the render and every export are deterministic.
 //!
-//! `apply` returns the inverse action, which is how undo works.
+//! The hard part is deletion: removing an annotation also removes every relation
+//! to or from it and its entity membership (and an entity left empty, with the
+//! relations to it), so nothing is ever left pointing at nothing. `apply` returns the
+//! inverse action, a [`Action::Batch`] when it cascaded, which is how undo restores
+//! all of it at once.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 use super::label::LabelSet;
+use super::schema::{Schema, MAX_TEXT};
 use super::span::{Span, SpanError};
 use super::time::Timestamp;
 
-/// An annotation id: unique within a document, opaque, at most 64 printable ASCII characters.
+/// An id of an annotation, a relation or an entity: unique within a document,
+/// opaque, 1 to 64 printable ASCII characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AnnId(String);
 
@@ -53,17 +65,26 @@ impl fmt::Display for AnnId {
 pub struct Annotation {
     /// The id.
     pub id: AnnId,
-    /// The label id, one of the document's [`LabelSet`].
+    /// The label id, one of the schema's labels.
     pub label: String,
     /// The code point span.
     pub span: Span,
     /// When it was made.
     pub created: Timestamp,
-    /// When its label last changed (equal to `created` until then).
+    /// When it last changed (label, note or attributes).
     pub modified: Timestamp,
+    /// A free-text note (empty for none).
+    pub note: String,
+    /// Attribute values by attribute id, as the schema allows for the label.
+    pub attrs: BTreeMap<String, String>,
 }
 
 impl Annotation {
+    /// A new annotation with no note and no attributes.
+    pub fn new(id: AnnId, label: impl Into<String>, span: Span, at: Timestamp) -> Annotation {
+        Annotation { id, label: label.into(), span, created: at, modified: at, note: String::new(), attrs: BTreeMap::new() }
+    }
+
     /// The text-order key: start, longer first, label, id.
     fn order(&self, other: &Annotation) -> Ordering {
         self.span
@@ -75,12 +96,39 @@ impl Annotation {
     }
 }
 
+/// A typed link from an annotation to an annotation or an entity.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Relation {
+    /// The id.
+    pub id: AnnId,
+    /// The role id, one of the schema's roles.
+    pub kind: String,
+    /// The annotation it starts from.
+    pub from: AnnId,
+    /// The annotation or entity it points at.
+    pub to: AnnId,
+}
+
+/// A coreference cluster: several mentions of the same actor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entity {
+    /// The id.
+    pub id: AnnId,
+    /// The canonical name ("Benjamin Netanyahu").
+    pub name: String,
+    /// The actor type, one of the schema's actor types, or empty if not set.
+    pub kind: String,
+    /// The Actor annotations that mention it, sorted.
+    pub members: Vec<AnnId>,
+}
+
 /// A change to an [`AnnotationSet`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Add an annotation.
     Add(Annotation),
-    /// Change the label of an annotation.
+    /// Change the label of an annotation. Relations and attributes that the new
+    /// label cannot have are removed (the inverse restores them).
     Relabel {
         /// Which annotation.
         id: AnnId,
@@ -89,11 +137,47 @@ pub enum Action {
         /// When.
         at: Timestamp,
     },
-    /// Remove an annotation.
+    /// Remove an annotation, with every relation to or from it and its entity membership.
     Remove {
         /// Which annotation.
         id: AnnId,
     },
+    /// Set an annotation's note (empty removes it).
+    SetNote {
+        /// Which annotation.
+        id: AnnId,
+        /// The note.
+        note: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// Set or clear an attribute of an annotation.
+    SetAttr {
+        /// Which annotation.
+        id: AnnId,
+        /// The attribute id.
+        key: String,
+        /// The value, or `None` to clear it.
+        value: Option<String>,
+        /// When.
+        at: Timestamp,
+    },
+    /// Add a relation.
+    Link(Relation),
+    /// Remove a relation.
+    Unlink {
+        /// Which relation.
+        id: AnnId,
+    },
+    /// Add an entity, or replace the one with the same id.
+    PutEntity(Entity),
+    /// Remove an entity and every relation pointing at it.
+    RemoveEntity {
+        /// Which entity.
+        id: AnnId,
+    },
+    /// Several actions applied together: all of them, or none.
+    Batch(Vec<Action>),
 }
 
 /// Why an action was refused. The set is unchanged.
@@ -101,19 +185,21 @@ pub enum Action {
 pub enum Refusal {
     /// The span is empty, reversed or past the end.
     BadSpan(SpanError),
-    /// The label is not in the label set.
+    /// The label is not in the schema.
     UnknownLabel(String),
-    /// An annotation with this id exists already.
+    /// Something with this id exists already.
     DuplicateId(AnnId),
     /// An annotation with the same span and label exists already.
     Duplicate {
         /// The id of the one already there.
         existing: AnnId,
     },
-    /// No annotation has this id.
+    /// Nothing has this id.
     NotFound(AnnId),
-    /// Relabelling to the label it already has.
+    /// The change would change nothing.
     Unchanged,
+    /// A relation or entity that breaks the schema, with the reason.
+    Schema(String),
 }
 
 impl fmt::Display for Refusal {
@@ -125,29 +211,37 @@ impl fmt::Display for Refusal {
             Refusal::Duplicate { existing } => {
                 write!(f, "the same span already has this label (annotation \"{existing}\")")
             }
-            Refusal::NotFound(id) => write!(f, "no annotation \"{id}\""),
-            Refusal::Unchanged => write!(f, "it already has this label"),
+            Refusal::NotFound(id) => write!(f, "nothing has the id \"{id}\""),
+            Refusal::Unchanged => write!(f, "nothing would change"),
+            Refusal::Schema(why) => f.write_str(why),
         }
     }
 }
 
-/// The annotations of one document, always valid and in text order.
+/// The annotations, relations and entities of one document, always valid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnotationSet {
     len_cp: usize,
-    labels: LabelSet,
+    schema: Rc<Schema>,
     items: Vec<Annotation>,
+    relations: Vec<Relation>,
+    entities: Vec<Entity>,
 }
 
 impl AnnotationSet {
     /// An empty set over a text of `len_cp` code points.
-    pub fn new(len_cp: usize, labels: LabelSet) -> AnnotationSet {
-        AnnotationSet { len_cp, labels, items: Vec::new() }
+    pub fn new(len_cp: usize, schema: Rc<Schema>) -> AnnotationSet {
+        AnnotationSet { len_cp, schema, items: Vec::new(), relations: Vec::new(), entities: Vec::new() }
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Rc<Schema> {
+        &self.schema
     }
 
     /// The label set.
     pub fn labels(&self) -> &LabelSet {
-        &self.labels
+        &self.schema.labels
     }
 
     /// The length of the text in code points.
@@ -160,12 +254,22 @@ impl AnnotationSet {
         &self.items
     }
 
+    /// The relations, sorted by id.
+    pub fn relations(&self) -> &[Relation] {
+        &self.relations
+    }
+
+    /// The entities, sorted by id.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
     /// The number of annotations.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
-    /// Whether there are none.
+    /// Whether there are no annotations.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -175,24 +279,123 @@ impl AnnotationSet {
         self.items.iter().find(|a| &a.id == id)
     }
 
+    /// The entity with this id.
+    pub fn entity(&self, id: &AnnId) -> Option<&Entity> {
+        self.entities.iter().find(|e| &e.id == id)
+    }
+
+    /// The entity an annotation belongs to.
+    pub fn entity_of(&self, ann: &AnnId) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.members.contains(ann))
+    }
+
+    /// The relations starting from `id`.
+    pub fn relations_from<'a>(&'a self, id: &'a AnnId) -> impl Iterator<Item = &'a Relation> + 'a {
+        self.relations.iter().filter(move |r| &r.from == id)
+    }
+
+    /// The relations pointing at `id` (an annotation or an entity).
+    pub fn relations_to<'a>(&'a self, id: &'a AnnId) -> impl Iterator<Item = &'a Relation> + 'a {
+        self.relations.iter().filter(move |r| &r.to == id)
+    }
+
+    /// How many relations would go with the annotation if it were removed: the UI
+    /// asks before removing an annotation others point to.
+    pub fn dependents(&self, id: &AnnId) -> usize {
+        let mut n = self.relations.iter().filter(|r| &r.from == id || &r.to == id).count();
+        if let Some(e) = self.entity_of(id) {
+            if e.members.len() == 1 {
+                n += self.relations_to(&e.id).count();
+            }
+        }
+        n
+    }
+
+    /// A readable name for the other end of a relation: the entity's name or the
+    /// annotation's text.
+    pub fn is_known(&self, id: &AnnId) -> bool {
+        self.get(id).is_some() || self.entity(id).is_some() || self.relations.iter().any(|r| &r.id == id)
+    }
+
     /// The annotations covering code point `cp`, innermost (shortest) first.
     pub fn at(&self, cp: usize) -> Vec<&Annotation> {
-        let mut hits: Vec<&Annotation> = self.items.iter().take_while(|a| a.span.start() <= cp).filter(|a| a.span.contains(cp)).collect();
+        let mut hits: Vec<&Annotation> =
+            self.items.iter().take_while(|a| a.span.start() <= cp).filter(|a| a.span.contains(cp)).collect();
         hits.sort_by(|a, b| a.span.len_cp().cmp(&b.span.len_cp()).then_with(|| a.order(b)));
         hits
     }
 
     /// How many annotations carry each label, in label-set order.
     pub fn counts(&self) -> Vec<(String, usize)> {
-        self.labels
-            .iter()
-            .map(|l| (l.id.clone(), self.items.iter().filter(|a| a.label == l.id).count()))
-            .collect()
+        self.labels().iter().map(|l| (l.id.clone(), self.items.iter().filter(|a| a.label == l.id).count())).collect()
     }
 
     /// The annotation with the same span and label, if any.
     pub fn find_duplicate(&self, span: Span, label: &str) -> Option<&Annotation> {
         self.items.iter().find(|a| a.span == span && a.label == label)
+    }
+
+    fn idx(&self, id: &AnnId) -> Result<usize, Refusal> {
+        self.items.iter().position(|a| &a.id == id).ok_or_else(|| Refusal::NotFound(id.clone()))
+    }
+
+    fn insert_sorted(&mut self, ann: Annotation) {
+        let idx = self.items.partition_point(|a| a.order(&ann) == Ordering::Less);
+        self.items.insert(idx, ann);
+    }
+
+    /// Checks a relation against the schema and the current set.
+    fn check_link(&self, rel: &Relation) -> Result<(), Refusal> {
+        let role = self.schema.role(&rel.kind).ok_or_else(|| Refusal::Schema(format!("unknown relation kind \"{}\"", rel.kind)))?;
+        let from = self.get(&rel.from).ok_or_else(|| Refusal::NotFound(rel.from.clone()))?;
+        if from.label != role.from {
+            return Err(Refusal::Schema(format!("{} is a slot of {}, not of {}", role.name, role.from, from.label)));
+        }
+        if rel.from == rel.to {
+            return Err(Refusal::Schema(format!("an annotation cannot be its own {}", role.name)));
+        }
+        match (self.get(&rel.to), self.entity(&rel.to)) {
+            (Some(to), _) if !role.to.contains(&to.label) => {
+                return Err(Refusal::Schema(format!("{} must be {}, not {}", role.name, role.to.join(" or "), to.label)))
+            }
+            (None, Some(_)) if !role.to_entity => return Err(Refusal::Schema(format!("{} cannot be an entity", role.name))),
+            (None, None) => return Err(Refusal::NotFound(rel.to.clone())),
+            _ => {}
+        }
+        if self.relations.iter().any(|r| r.kind == rel.kind && r.from == rel.from && r.to == rel.to) {
+            return Err(Refusal::Unchanged);
+        }
+        if role.single && self.relations.iter().any(|r| r.kind == rel.kind && r.from == rel.from) {
+            return Err(Refusal::Schema(format!("{} is filled already; unlink it first", role.name)));
+        }
+        Ok(())
+    }
+
+    fn check_entity(&self, e: &Entity) -> Result<(), Refusal> {
+        if e.members.is_empty() {
+            return Err(Refusal::Schema("an entity needs at least one mention".into()));
+        }
+        if e.name.trim().is_empty() || e.name.chars().count() > 200 {
+            return Err(Refusal::Schema("an entity needs a name of 1 to 200 characters".into()));
+        }
+        if !e.kind.is_empty() && !self.schema.actor_types.contains(&e.kind) {
+            return Err(Refusal::Schema(format!("\"{}\" is not an actor type", e.kind)));
+        }
+        for (i, m) in e.members.iter().enumerate() {
+            let ann = self.get(m).ok_or_else(|| Refusal::NotFound(m.clone()))?;
+            if ann.label != "Actor" {
+                return Err(Refusal::Schema(format!("only Actors can be mentions of an entity, not a {}", ann.label)));
+            }
+            if e.members[..i].contains(m) {
+                return Err(Refusal::Schema(format!("{m} is listed twice")));
+            }
+            if let Some(other) = self.entity_of(m) {
+                if other.id != e.id {
+                    return Err(Refusal::Schema(format!("{m} is already a mention of \"{}\"", other.name)));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Applies an action, keeping every invariant, and returns the action that undoes it.
@@ -203,45 +406,216 @@ impl AnnotationSet {
         match action {
             Action::Add(ann) => {
                 Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
-                if self.labels.get(&ann.label).is_none() {
+                if self.labels().get(&ann.label).is_none() {
                     return Err(Refusal::UnknownLabel(ann.label));
                 }
-                if self.get(&ann.id).is_some() {
+                if self.is_known(&ann.id) {
                     return Err(Refusal::DuplicateId(ann.id));
                 }
                 if let Some(existing) = self.find_duplicate(ann.span, &ann.label) {
                     return Err(Refusal::Duplicate { existing: existing.id.clone() });
                 }
+                if ann.note.chars().count() > MAX_TEXT {
+                    return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
+                }
+                for (k, v) in &ann.attrs {
+                    self.schema.check_attr(&ann.label, k, v).map_err(Refusal::Schema)?;
+                }
                 let undo = Action::Remove { id: ann.id.clone() };
-                let idx = self.items.partition_point(|a| a.order(&ann) == Ordering::Less);
-                self.items.insert(idx, ann);
+                self.insert_sorted(ann);
                 Ok(undo)
             }
             Action::Relabel { id, label, at } => {
-                let idx = self.items.iter().position(|a| a.id == id).ok_or_else(|| Refusal::NotFound(id.clone()))?;
-                if self.labels.get(&label).is_none() {
+                let idx = self.idx(&id)?;
+                if self.labels().get(&label).is_none() {
                     return Err(Refusal::UnknownLabel(label));
                 }
-                let old = &self.items[idx];
+                let old = self.items[idx].clone();
                 if old.label == label {
                     return Err(Refusal::Unchanged);
                 }
                 if let Some(existing) = self.find_duplicate(old.span, &label) {
                     return Err(Refusal::Duplicate { existing: existing.id.clone() });
                 }
-                let undo = Action::Relabel { id: id.clone(), label: old.label.clone(), at: old.modified };
-                let mut ann = self.items.remove(idx);
+                let mut undo = Vec::new();
+                // Entity membership only holds for Actors.
+                if label != "Actor" {
+                    if let Some(e) = self.entity_of(&id).cloned() {
+                        undo.extend(self.drop_member(&e, &id));
+                    }
+                }
+                let mut ann = self.items.remove(self.idx(&id)?);
                 ann.label = label;
                 ann.modified = at;
-                let idx = self.items.partition_point(|a| a.order(&ann) == Ordering::Less);
-                self.items.insert(idx, ann);
-                Ok(undo)
+                let schema = self.schema.clone();
+                ann.attrs.retain(|k, v| schema.check_attr(&ann.label, k, v).is_ok());
+                self.insert_sorted(ann);
+                // Relations the new label cannot be part of go.
+                let broken: Vec<Relation> = self
+                    .relations
+                    .iter()
+                    .filter(|r| r.from == id || r.to == id)
+                    .filter(|r| {
+                        let mut rest = self.clone();
+                        rest.relations.retain(|x| x.id != r.id);
+                        rest.check_link(r).is_err()
+                    })
+                    .cloned()
+                    .collect();
+                for r in &broken {
+                    self.relations.retain(|x| x.id != r.id);
+                }
+                // Undo order: restore the label and attributes first, then the links and entities.
+                let mut inverse = vec![Action::Remove { id: id.clone() }, Action::Add(old)];
+                inverse.extend(broken.into_iter().map(Action::Link));
+                undo.reverse();
+                inverse.extend(undo);
+                Ok(Action::Batch(inverse))
             }
             Action::Remove { id } => {
-                let idx = self.items.iter().position(|a| a.id == id).ok_or(Refusal::NotFound(id))?;
-                Ok(Action::Add(self.items.remove(idx)))
+                let idx = self.idx(&id)?;
+                let mut restore_entities = Vec::new();
+                let mut removed_links: Vec<Relation> = Vec::new();
+                if let Some(e) = self.entity_of(&id).cloned() {
+                    for a in self.drop_member(&e, &id) {
+                        match a {
+                            Action::Link(r) => removed_links.push(r),
+                            other => restore_entities.push(other),
+                        }
+                    }
+                }
+                removed_links.extend(self.relations.iter().filter(|r| r.from == id || r.to == id).cloned());
+                self.relations.retain(|r| r.from != id && r.to != id);
+                let ann = self.items.remove(idx);
+                if removed_links.is_empty() && restore_entities.is_empty() {
+                    return Ok(Action::Add(ann));
+                }
+                let mut inverse = vec![Action::Add(ann)];
+                inverse.extend(restore_entities);
+                removed_links.sort();
+                inverse.extend(removed_links.into_iter().map(Action::Link));
+                Ok(Action::Batch(inverse))
+            }
+            Action::SetNote { id, note, at } => {
+                let idx = self.idx(&id)?;
+                if note.chars().count() > MAX_TEXT {
+                    return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
+                }
+                let ann = &mut self.items[idx];
+                if ann.note == note {
+                    return Err(Refusal::Unchanged);
+                }
+                let undo = Action::SetNote { id, note: std::mem::replace(&mut ann.note, note), at: ann.modified };
+                ann.modified = at;
+                Ok(undo)
+            }
+            Action::SetAttr { id, key, value, at } => {
+                let idx = self.idx(&id)?;
+                let label = self.items[idx].label.clone();
+                if let Some(v) = &value {
+                    self.schema.check_attr(&label, &key, v).map_err(Refusal::Schema)?;
+                } else if self.schema.attr(&label, &key).is_none() {
+                    return Err(Refusal::Schema(format!("{label} has no attribute \"{key}\"")));
+                }
+                let ann = &mut self.items[idx];
+                let old = ann.attrs.get(&key).cloned();
+                if old == value {
+                    return Err(Refusal::Unchanged);
+                }
+                match value {
+                    Some(v) => ann.attrs.insert(key.clone(), v),
+                    None => ann.attrs.remove(&key),
+                };
+                let undo = Action::SetAttr { id, key, value: old, at: ann.modified };
+                ann.modified = at;
+                Ok(undo)
+            }
+            Action::Link(rel) => {
+                if self.is_known(&rel.id) {
+                    return Err(Refusal::DuplicateId(rel.id));
+                }
+                self.check_link(&rel)?;
+                let undo = Action::Unlink { id: rel.id.clone() };
+                let idx = self.relations.partition_point(|r| r.id < rel.id);
+                self.relations.insert(idx, rel);
+                Ok(undo)
+            }
+            Action::Unlink { id } => {
+                let idx = self.relations.iter().position(|r| r.id == id).ok_or(Refusal::NotFound(id))?;
+                Ok(Action::Link(self.relations.remove(idx)))
+            }
+            Action::PutEntity(mut e) => {
+                e.members.sort();
+                let old = self.entity(&e.id).cloned();
+                if old.is_none() && self.is_known(&e.id) {
+                    return Err(Refusal::DuplicateId(e.id));
+                }
+                if old.as_ref() == Some(&e) {
+                    return Err(Refusal::Unchanged);
+                }
+                self.check_entity(&e)?;
+                let undo = match old {
+                    Some(old) => Action::PutEntity(old),
+                    None => Action::RemoveEntity { id: e.id.clone() },
+                };
+                let idx = self.entities.partition_point(|x| x.id < e.id);
+                if self.entities.get(idx).is_some_and(|x| x.id == e.id) {
+                    self.entities[idx] = e;
+                } else {
+                    self.entities.insert(idx, e);
+                }
+                Ok(undo)
+            }
+            Action::RemoveEntity { id } => {
+                let idx = self.entities.iter().position(|e| e.id == id).ok_or_else(|| Refusal::NotFound(id.clone()))?;
+                let mut links: Vec<Relation> = self.relations_to(&id).cloned().collect();
+                self.relations.retain(|r| r.to != id);
+                let e = self.entities.remove(idx);
+                if links.is_empty() {
+                    return Ok(Action::PutEntity(e));
+                }
+                links.sort();
+                let mut inverse = vec![Action::PutEntity(e)];
+                inverse.extend(links.into_iter().map(Action::Link));
+                Ok(Action::Batch(inverse))
+            }
+            Action::Batch(actions) => {
+                let before = self.clone();
+                let mut inverses = Vec::with_capacity(actions.len());
+                for a in actions {
+                    match self.apply(a) {
+                        Ok(inv) => inverses.push(inv),
+                        Err(r) => {
+                            *self = before;
+                            return Err(r);
+                        }
+                    }
+                }
+                inverses.reverse();
+                Ok(Action::Batch(inverses))
             }
         }
+    }
+
+    /// Removes `member` from entity `e` (the entity itself, and the relations to
+    /// it, if it was the last mention). Returns the actions that undo it, in order.
+    fn drop_member(&mut self, e: &Entity, member: &AnnId) -> Vec<Action> {
+        if e.members.len() > 1 {
+            let mut smaller = e.clone();
+            smaller.members.retain(|m| m != member);
+            if let Some(x) = self.entities.iter_mut().find(|x| x.id == e.id) {
+                *x = smaller;
+            }
+            return vec![Action::PutEntity(e.clone())];
+        }
+        let mut links: Vec<Relation> = self.relations_to(&e.id).cloned().collect();
+        links.sort();
+        self.relations.retain(|r| r.to != e.id);
+        self.entities.retain(|x| x.id != e.id);
+        // The entity comes back once its member is back, then the links to it.
+        let mut undo = vec![Action::PutEntity(e.clone())];
+        undo.extend(links.into_iter().map(Action::Link));
+        undo
     }
 
     /// Checks every invariant; used by tests after each action.
@@ -249,26 +623,44 @@ impl AnnotationSet {
     /// # Errors
     /// A description of the first broken invariant.
     pub fn check_invariants(&self) -> Result<(), String> {
+        let mut ids = std::collections::BTreeSet::new();
         for (idx, a) in self.items.iter().enumerate() {
             if a.span.start() >= a.span.end() || a.span.end() > self.len_cp {
                 return Err(format!("{} has span {:?} over {} code points", a.id, a.span, self.len_cp));
             }
-            if self.labels.get(&a.label).is_none() {
+            if self.labels().get(&a.label).is_none() {
                 return Err(format!("{} has unknown label {}", a.id, a.label));
+            }
+            for (k, v) in &a.attrs {
+                self.schema.check_attr(&a.label, k, v).map_err(|e| format!("{}: {e}", a.id))?;
             }
             if let Some(prev) = idx.checked_sub(1).map(|p| &self.items[p]) {
                 if prev.order(a) != Ordering::Less {
                     return Err(format!("{} and {} are out of order or equal", prev.id, a.id));
                 }
             }
-            for b in &self.items[..idx] {
-                if b.id == a.id {
-                    return Err(format!("id {} is used twice", a.id));
-                }
-                if b.span == a.span && b.label == a.label {
-                    return Err(format!("{} duplicates {}", a.id, b.id));
-                }
+            if self.items[..idx].iter().any(|b| b.span == a.span && b.label == a.label) {
+                return Err(format!("{} duplicates another annotation", a.id));
             }
+            if !ids.insert(a.id.clone()) {
+                return Err(format!("id {} is used twice", a.id));
+            }
+        }
+        for e in &self.entities {
+            if !ids.insert(e.id.clone()) {
+                return Err(format!("id {} is used twice", e.id));
+            }
+        }
+        for e in &self.entities {
+            self.check_entity(e).map_err(|r| format!("entity {}: {r}", e.id))?;
+        }
+        for (i, r) in self.relations.iter().enumerate() {
+            if !ids.insert(r.id.clone()) {
+                return Err(format!("id {} is used twice", r.id));
+            }
+            let mut rest = self.clone();
+            rest.relations.remove(i);
+            rest.check_link(r).map_err(|why| format!("relation {}: {why}", r.id))?;
         }
         Ok(())
     }
@@ -278,18 +670,20 @@ impl AnnotationSet {
 mod tests {
     use super::*;
 
-    fn ann(id: &str, label: &str, start: usize, end: usize) -> Annotation {
-        Annotation {
-            id: AnnId::new(id).unwrap(),
-            label: label.into(),
-            span: Span::new(start, end, usize::MAX).unwrap(),
-            created: Timestamp(1),
-            modified: Timestamp(1),
-        }
+    fn id(s: &str) -> AnnId {
+        AnnId::new(s).unwrap()
+    }
+
+    fn ann(i: &str, label: &str, start: usize, end: usize) -> Annotation {
+        Annotation::new(id(i), label, Span::new(start, end, usize::MAX).unwrap(), Timestamp(1))
     }
 
     fn set() -> AnnotationSet {
-        AnnotationSet::new(100, LabelSet::news())
+        AnnotationSet::new(100, Schema::news())
+    }
+
+    fn link(i: &str, kind: &str, from: &str, to: &str) -> Action {
+        Action::Link(Relation { id: id(i), kind: kind.into(), from: id(from), to: id(to) })
     }
 
     #[test]
@@ -303,7 +697,7 @@ mod tests {
         s.check_invariants().unwrap();
         let at: Vec<_> = s.at(11).iter().map(|a| a.id.as_str()).collect();
         assert_eq!(at, ["b", "c", "a"], "innermost first");
-        assert_eq!(s.counts(), vec![("Actor".into(), 1), ("Event".into(), 1), ("Claim".into(), 1)]);
+        assert_eq!(s.counts()[..3], [("Actor".into(), 1), ("Event".into(), 1), ("Claim".into(), 1)]);
     }
 
     #[test]
@@ -311,17 +705,15 @@ mod tests {
         let mut s = set();
         s.apply(Action::Add(ann("a", "Actor", 0, 5))).unwrap();
         let before = s.clone();
-        assert_eq!(s.apply(Action::Add(ann("b", "Actor", 0, 5))), Err(Refusal::Duplicate { existing: AnnId::new("a").unwrap() }));
-        assert_eq!(s.apply(Action::Add(ann("a", "Event", 1, 5))), Err(Refusal::DuplicateId(AnnId::new("a").unwrap())));
+        assert_eq!(s.apply(Action::Add(ann("b", "Actor", 0, 5))), Err(Refusal::Duplicate { existing: id("a") }));
+        assert_eq!(s.apply(Action::Add(ann("a", "Event", 1, 5))), Err(Refusal::DuplicateId(id("a"))));
         assert!(matches!(s.apply(Action::Add(ann("c", "Actor", 90, 101))), Err(Refusal::BadSpan(SpanError::PastEnd { .. }))));
         assert_eq!(s.apply(Action::Add(ann("c", "Place", 1, 2))), Err(Refusal::UnknownLabel("Place".into())));
-        let id = AnnId::new("zz").unwrap();
-        assert_eq!(s.apply(Action::Remove { id: id.clone() }), Err(Refusal::NotFound(id)));
+        assert_eq!(s.apply(Action::Remove { id: id("zz") }), Err(Refusal::NotFound(id("zz"))));
         assert_eq!(s, before);
-        // The same span with another label is allowed: an Actor can also be a Claim's span.
         s.apply(Action::Add(ann("b", "Claim", 0, 5))).unwrap();
-        let relabel = Action::Relabel { id: AnnId::new("b").unwrap(), label: "Actor".into(), at: Timestamp(2) };
-        assert_eq!(s.apply(relabel), Err(Refusal::Duplicate { existing: AnnId::new("a").unwrap() }));
+        let relabel = Action::Relabel { id: id("b"), label: "Actor".into(), at: Timestamp(2) };
+        assert_eq!(s.apply(relabel), Err(Refusal::Duplicate { existing: id("a") }));
     }
 
     #[test]
@@ -330,7 +722,7 @@ mod tests {
         let start = s.clone();
         let u1 = s.apply(Action::Add(ann("a", "Actor", 0, 5))).unwrap();
         let after_add = s.clone();
-        let u2 = s.apply(Action::Relabel { id: AnnId::new("a").unwrap(), label: "Event".into(), at: Timestamp(9) }).unwrap();
+        let u2 = s.apply(Action::Relabel { id: id("a"), label: "Event".into(), at: Timestamp(9) }).unwrap();
         assert_eq!(s.items()[0].modified, Timestamp(9));
         assert_eq!(s.items()[0].created, Timestamp(1));
         s.apply(u2).unwrap();
@@ -340,10 +732,94 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_checked() {
-        assert!(AnnId::new("").is_err());
-        assert!(AnnId::new("a b").is_err());
-        assert!(AnnId::new("x".repeat(65)).is_err());
-        assert!(AnnId::new("T12").is_ok());
+    fn roles_are_constrained_by_the_schema() {
+        let mut s = set();
+        s.apply(Action::Add(ann("ev", "Event", 10, 20))).unwrap();
+        s.apply(Action::Add(ann("ac", "Actor", 0, 5))).unwrap();
+        s.apply(Action::Add(ann("ac2", "Actor", 30, 35))).unwrap();
+        s.apply(Action::Add(ann("cl", "Claim", 40, 60))).unwrap();
+        s.apply(link("r1", "source", "ev", "ac")).unwrap();
+        let why = |r: Result<Action, Refusal>| r.unwrap_err().to_string();
+        assert!(why(s.apply(link("r2", "source", "ev", "ac2"))).contains("filled already"));
+        assert!(why(s.apply(link("r2", "source", "ac", "ev"))).contains("slot of Event"));
+        assert!(why(s.apply(link("r2", "claimer", "cl", "ev"))).contains("must be Actor"));
+        assert!(why(s.apply(link("r2", "supports", "cl", "cl"))).contains("its own"));
+        assert!(why(s.apply(link("r2", "nonsense", "cl", "ev"))).contains("unknown relation kind"));
+        assert_eq!(s.apply(link("r2", "target", "ev", "missing")), Err(Refusal::NotFound(id("missing"))));
+        s.apply(link("r2", "target", "ev", "ac2")).unwrap();
+        s.apply(link("r3", "about", "cl", "ev")).unwrap();
+        s.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn removing_a_linked_annotation_removes_its_links_and_undo_restores_them() {
+        let mut s = set();
+        s.apply(Action::Add(ann("ev", "Event", 10, 20))).unwrap();
+        s.apply(Action::Add(ann("ac", "Actor", 0, 5))).unwrap();
+        s.apply(Action::Add(ann("ac2", "Actor", 30, 35))).unwrap();
+        s.apply(Action::PutEntity(Entity { id: id("E1"), name: "Netanyahu".into(), kind: "government official".into(), members: vec![id("ac"), id("ac2")] })).unwrap();
+        s.apply(link("r1", "source", "ev", "E1")).unwrap();
+        s.apply(link("r2", "target", "ev", "ac2")).unwrap();
+        let full = s.clone();
+        assert_eq!(s.dependents(&id("ac2")), 1);
+        let undo = s.apply(Action::Remove { id: id("ac2") }).unwrap();
+        s.check_invariants().unwrap();
+        assert_eq!(s.relations().len(), 1);
+        assert_eq!(s.entity(&id("E1")).unwrap().members, vec![id("ac")]);
+        assert_eq!(s.dependents(&id("ac")), 1, "the last mention carries the entity's links");
+        let undo2 = s.apply(Action::Remove { id: id("ac") }).unwrap();
+        s.check_invariants().unwrap();
+        assert!(s.entities().is_empty() && s.relations().is_empty(), "nothing points at nothing");
+        s.apply(undo2).unwrap();
+        s.apply(undo).unwrap();
+        assert_eq!(s, full);
+        // Relabelling the event to a claim drops the event roles; undo restores them.
+        let undo = s.apply(Action::Relabel { id: id("ev"), label: "Claim".into(), at: Timestamp(3) }).unwrap();
+        assert!(s.relations().is_empty());
+        s.check_invariants().unwrap();
+        s.apply(undo).unwrap();
+        assert_eq!(s, full);
+    }
+
+    #[test]
+    fn attributes_and_notes_follow_the_schema() {
+        let mut s = set();
+        s.apply(Action::Add(ann("ev", "Event", 10, 20))).unwrap();
+        let set_attr = |k: &str, v: Option<&str>| Action::SetAttr { id: id("ev"), key: k.into(), value: v.map(Into::into), at: Timestamp(5) };
+        s.apply(set_attr("modality", Some("threatened"))).unwrap();
+        assert!(s.apply(set_attr("modality", Some("sure"))).is_err());
+        assert!(s.apply(set_attr("stance", Some("affirm"))).is_err(), "claims have stance, events do not");
+        s.apply(set_attr("place", Some("<img src=x onerror=alert(1)>"))).unwrap();
+        s.apply(Action::SetNote { id: id("ev"), note: "check this".into(), at: Timestamp(6) }).unwrap();
+        assert_eq!(s.items()[0].attrs["modality"], "threatened");
+        let before = s.clone();
+        let undo = s.apply(Action::Relabel { id: id("ev"), label: "Claim".into(), at: Timestamp(7) }).unwrap();
+        assert!(s.items()[0].attrs.is_empty(), "event attributes do not fit a claim");
+        assert_eq!(s.items()[0].note, "check this", "notes stay");
+        s.apply(undo).unwrap();
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn entities_hold_only_actors_once() {
+        let mut s = set();
+        s.apply(Action::Add(ann("ac", "Actor", 0, 5))).unwrap();
+        s.apply(Action::Add(ann("ev", "Event", 10, 20))).unwrap();
+        let e = |i: &str, members: &[&str]| Action::PutEntity(Entity { id: id(i), name: "X".into(), kind: String::new(), members: members.iter().map(|m| id(m)).collect() });
+        assert!(s.apply(e("E1", &["ev"])).unwrap_err().to_string().contains("only Actors"));
+        assert!(s.apply(e("E1", &[])).is_err());
+        s.apply(e("E1", &["ac"])).unwrap();
+        assert!(s.apply(e("E2", &["ac"])).unwrap_err().to_string().contains("already a mention"));
+        assert_eq!(s.apply(e("ac", &["ac"])), Err(Refusal::DuplicateId(id("ac"))));
+    }
+
+    #[test]
+    fn a_failing_batch_changes_nothing() {
+        let mut s = set();
+        s.apply(Action::Add(ann("ac", "Actor", 0, 5))).unwrap();
+        let before = s.clone();
+        let r = s.apply(Action::Batch(vec![Action::Add(ann("b", "Event", 6, 9)), Action::Add(ann("b", "Event", 7, 9))]));
+        assert_eq!(r, Err(Refusal::DuplicateId(id("b"))));
+        assert_eq!(s, before);
     }
 }

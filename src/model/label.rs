@@ -80,20 +80,9 @@ impl LabelSet {
         Ok(LabelSet { labels })
     }
 
-    /// The news schema: Actor, Event and Claim.
+    /// The labels of the news schema (see [`crate::model::schema::Schema::news`]).
     pub fn news() -> LabelSet {
-        let def = |id: &str, description: &str, color: &str, keys: [char; 2]| LabelDef {
-            id: id.to_owned(),
-            description: description.to_owned(),
-            color: color.to_owned(),
-            keys: keys.to_vec(),
-        };
-        LabelSet::new(vec![
-            def("Actor", "A person, group, organisation or state that acts or is acted on", "#2563eb", ['1', 'a']),
-            def("Event", "Something that happens or is done", "#d97706", ['2', 'e']),
-            def("Claim", "A statement someone asserts", "#9333ea", ['3', 'c']),
-        ])
-        .expect("the built-in news labels are valid")
+        crate::model::schema::Schema::news().labels.clone()
     }
 
     /// The labels, in order.
@@ -136,7 +125,7 @@ mod tests {
     fn news_labels_have_the_contract_keys() {
         let set = LabelSet::news();
         let ids: Vec<_> = set.iter().map(|l| l.id.as_str()).collect();
-        assert_eq!(ids, ["Actor", "Event", "Claim"]);
+        assert_eq!(ids, ["Actor", "Event", "Claim", "Cue"]);
         for (k, id) in [('1', "Actor"), ('a', "Actor"), ('A', "Actor"), ('2', "Event"), ('e', "Event"), ('3', "Claim"), ('c', "Claim")] {
             assert_eq!(set.by_key(k).map(|l| l.id.as_str()), Some(id), "key {k}");
         }

@@ -10,13 +10,15 @@ pub mod annotation;
 pub mod document;
 pub mod label;
 pub mod offsets;
+pub mod schema;
 pub mod segments;
 pub mod snap;
 pub mod span;
 pub mod time;
 
-pub use annotation::{Action, AnnId, Annotation, AnnotationSet, Refusal};
+pub use annotation::{Action, AnnId, Annotation, AnnotationSet, Entity, Refusal, Relation};
 pub use document::Document;
 pub use label::{LabelDef, LabelSet};
+pub use schema::Schema;
 pub use span::Span;
 pub use time::Timestamp;

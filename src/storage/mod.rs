@@ -1,11 +1,17 @@
 //! Keeping work in the browser, behind the [`Store`] trait.
 //!
 //! Layout (every key is versioned, so a later schema can live beside this one):
-//! - `spantag:v1:doc:<document id>`: the document and its annotations, as the native
-//!   JSON format (so storage and export share one parser and its checks);
-//! - `spantag:v1:current`: the id of the document last open;
-//! - `spantag:v1:damaged:<document id>:<ms>`: a stored value that could not be read,
+//! - `spantag:v2:doc:<document id>`: the document with its annotations, relations and
+//!   entities, as the native JSON format (so storage and export share one parser and
+//!   its checks);
+//! - `spantag:v2:current`: the id of the document last open;
+//! - `spantag:v2:damaged:<document id>:<ms>`: a stored value that could not be read,
 //!   kept aside for the person to download.
+//!
+//! Migration: version 1 kept `spantag:v1:doc:<id>` and `spantag:v1:current`. When no
+//! version 2 value exists, the version 1 value is read (the native importer migrates
+//! it) and the next save writes version 2. The version 1 keys are left as they are,
+//! as a backup.
 //!
 //! Invariant: a stored value that cannot be read is never overwritten before a copy
 //! of it is safely kept aside. If the copy cannot be made, writing for that document
@@ -17,19 +23,28 @@ use std::collections::BTreeMap;
 
 use crate::formats::native::{self, ImportError};
 use crate::formats::ItemRefusal;
-use crate::model::{AnnotationSet, Document, LabelSet};
+use std::rc::Rc;
+
+use crate::model::{AnnotationSet, Document, Schema};
 
 /// Key of the id of the document last open.
-pub const CURRENT_KEY: &str = "spantag:v1:current";
+pub const CURRENT_KEY: &str = "spantag:v2:current";
+/// Version 1's key of the document last open (read for migration only).
+pub const V1_CURRENT_KEY: &str = "spantag:v1:current";
 
 /// The key holding a document's state.
 pub fn doc_key(doc_id: &str) -> String {
+    format!("spantag:v2:doc:{doc_id}")
+}
+
+/// Version 1's key of a document's state (read for migration only).
+pub fn v1_doc_key(doc_id: &str) -> String {
     format!("spantag:v1:doc:{doc_id}")
 }
 
 /// The key prefix of the damaged copies of a document.
 pub fn damaged_prefix(doc_id: &str) -> String {
-    format!("spantag:v1:damaged:{doc_id}:")
+    format!("spantag:v2:damaged:{doc_id}:")
 }
 
 /// Why storage failed.
@@ -134,19 +149,21 @@ pub struct Opened {
 /// Opens the document last worked on, or `seed` if there is none, with its stored
 /// annotations. Never fails: every problem becomes a notice, and a stored value that
 /// cannot be read is kept aside (see the module docs).
-pub fn open(store: &mut dyn Store, seed: &Document, labels: &LabelSet, now_ms: i64) -> Opened {
+pub fn open(store: &mut dyn Store, seed: &Document, schema: &Rc<Schema>, now_ms: i64) -> Opened {
     let mut notices = Vec::new();
     let current = match store.get(CURRENT_KEY) {
-        Ok(id) => id,
+        Ok(Some(id)) => Some(id),
+        Ok(None) => store.get(V1_CURRENT_KEY).ok().flatten(),
         Err(e) => {
             notices.push(format!("Your work cannot be kept in this browser: {e}. Export it before you leave."));
             None
         }
     };
     let doc_id = current.unwrap_or_else(|| seed.id().to_owned());
-    let fresh = |doc: &Document| AnnotationSet::new(doc.len_cp(), labels.clone());
+    let fresh = |doc: &Document| AnnotationSet::new(doc.len_cp(), schema.clone());
     let stored = match store.get(&doc_key(&doc_id)) {
-        Ok(v) => v,
+        Ok(Some(v)) => Some(v),
+        Ok(None) => store.get(&v1_doc_key(&doc_id)).ok().flatten(),
         Err(_) => None,
     };
     let Some(raw) = stored else {
@@ -154,7 +171,7 @@ pub fn open(store: &mut dyn Store, seed: &Document, labels: &LabelSet, now_ms: i
         let annotations = fresh(&doc);
         return Opened { document: doc, annotations, notices, write_blocked: false, damaged_key: None };
     };
-    let problem = match native::import(&raw, labels) {
+    let problem = match native::import(&raw, schema) {
         Ok(imported) if imported.document.id() == doc_id && imported.refused.is_empty() => {
             return Opened {
                 document: imported.document,
@@ -228,14 +245,8 @@ mod tests {
 
     fn seeded() -> (Document, AnnotationSet) {
         let doc = Document::from_text(SEED);
-        let mut set = AnnotationSet::new(doc.len_cp(), LabelSet::news());
-        let ann = Annotation {
-            id: AnnId::new("a1").unwrap(),
-            label: "Actor".into(),
-            span: Span::new(40, 58, doc.len_cp()).unwrap(),
-            created: Timestamp(5),
-            modified: Timestamp(5),
-        };
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+        let ann = Annotation::new(AnnId::new("a1").unwrap(), "Actor", Span::new(40, 58, doc.len_cp()).unwrap(), Timestamp(5));
         set.apply(Action::Add(ann)).unwrap();
         (doc, set)
     }
@@ -244,10 +255,10 @@ mod tests {
     fn save_then_open_round_trips() {
         let (doc, set) = seeded();
         let mut store = MemoryStore::new();
-        let first = open(&mut store, &doc, &LabelSet::news(), 1);
+        let first = open(&mut store, &doc, &Schema::news(), 1);
         assert!(first.annotations.is_empty() && first.notices.is_empty());
         save(&mut store, &doc, &set).unwrap();
-        let again = open(&mut store, &doc, &LabelSet::news(), 2);
+        let again = open(&mut store, &doc, &Schema::news(), 2);
         assert_eq!(again.annotations, set);
         assert!(again.notices.is_empty());
     }
@@ -257,10 +268,10 @@ mod tests {
         let (doc, _) = seeded();
         let mut store = MemoryStore::new();
         store.set(&doc_key(doc.id()), "{\"format\":\"spantag\",\"vers").unwrap();
-        let opened = open(&mut store, &doc, &LabelSet::news(), 77);
+        let opened = open(&mut store, &doc, &Schema::news(), 77);
         assert!(opened.annotations.is_empty());
         assert!(!opened.write_blocked);
-        assert_eq!(opened.damaged_key.as_deref(), Some(format!("spantag:v1:damaged:{}:77", doc.id()).as_str()));
+        assert_eq!(opened.damaged_key.as_deref(), Some(format!("spantag:v2:damaged:{}:77", doc.id()).as_str()));
         assert_eq!(store.get(opened.damaged_key.as_ref().unwrap()).unwrap().as_deref(), Some("{\"format\":\"spantag\",\"vers"));
         assert!(opened.notices[0].contains("could not be read"), "{:?}", opened.notices);
     }
@@ -271,7 +282,7 @@ mod tests {
         let damaged = "x".repeat(100);
         let mut store = MemoryStore::with_quota(doc_key(doc.id()).len() + damaged.len() + 10);
         store.set(&doc_key(doc.id()), &damaged).unwrap();
-        let opened = open(&mut store, &doc, &LabelSet::news(), 1);
+        let opened = open(&mut store, &doc, &Schema::news(), 1);
         assert!(opened.write_blocked);
         assert!(opened.notices[0].contains("will not save over it"), "{:?}", opened.notices);
         assert_eq!(store.get(&doc_key(doc.id())).unwrap(), Some(damaged), "untouched");
@@ -284,10 +295,34 @@ mod tests {
         let bad = native::export(&doc, &set).replace("\"end\": 58", "\"end\": 5800000");
         store.set(&doc_key(doc.id()), &bad).unwrap();
         store.set(CURRENT_KEY, doc.id()).unwrap();
-        let opened = open(&mut store, &doc, &LabelSet::news(), 3);
+        let opened = open(&mut store, &doc, &Schema::news(), 3);
         assert!(opened.annotations.is_empty());
         assert!(opened.damaged_key.is_some());
         assert!(opened.notices[0].contains("past the end"), "{:?}", opened.notices);
+    }
+
+    #[test]
+    fn v1_storage_migrates_and_stays_as_a_backup() {
+        // A snapshot of localStorage written by spantag's version 1 build.
+        let snapshot: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(include_str!("../../tests/fixtures/v1/localstorage.json")).unwrap();
+        let mut store = MemoryStore::new();
+        for (k, v) in &snapshot {
+            store.set(k, v).unwrap();
+        }
+        let seed = Document::from_text(SEED);
+        let opened = open(&mut store, &seed, &Schema::news(), 1);
+        assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+        assert_eq!(opened.annotations.len(), 7);
+        assert_eq!(opened.document.text().as_str(), SEED);
+        save(&mut store, &opened.document, &opened.annotations).unwrap();
+        let v2 = store.get(&doc_key(opened.document.id())).unwrap().unwrap();
+        assert!(v2.contains("\"version\": 2"));
+        for (k, v) in &snapshot {
+            assert_eq!(store.get(k).unwrap().as_ref(), Some(v), "{k} is kept as a backup");
+        }
+        let again = open(&mut store, &seed, &Schema::news(), 2);
+        assert_eq!(again.annotations, opened.annotations);
     }
 
     #[test]

@@ -184,7 +184,7 @@ pub fn App(props: &AppProps) -> Html {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             input.set_value("");
-            start_import(file, state.doc.id().to_owned(), state.anns.is_empty(), state.anns.labels().clone(), dispatch.clone());
+            start_import(file, state.doc.id().to_owned(), state.anns.is_empty(), state.anns.schema().clone(), dispatch.clone());
         })
     };
 
@@ -353,7 +353,7 @@ fn gloo_utils_document() -> web_sys::Document {
     web_sys::window().and_then(|w| w.document()).expect("a document")
 }
 
-fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, labels: crate::model::LabelSet, dispatch: Callback<Msg>) {
+fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema: Rc<crate::model::Schema>, dispatch: Callback<Msg>) {
     let name = file.name();
     let size = file.size() as usize;
     if size > MAX_IMPORT_BYTES {
@@ -373,7 +373,7 @@ fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, labels
                 return;
             }
         };
-        match native::import(&text, &labels) {
+        match native::import(&text, &schema) {
             Err(e) => dispatch.emit(Msg::ImportFailed(format!("{name}: {e}."))),
             Ok(imported) => {
                 let direct = current_empty && imported.document.id() == doc_id;

@@ -282,6 +282,17 @@ impl AppState {
     }
 }
 
+/// The annotation to select after undoing or redoing `action`.
+fn target_of(action: &Action) -> Option<AnnId> {
+    match action {
+        Action::Add(a) => Some(a.id.clone()),
+        Action::Relabel { id, .. } | Action::SetNote { id, .. } | Action::SetAttr { id, .. } => Some(id.clone()),
+        Action::Link(r) => Some(r.from.clone()),
+        Action::Batch(actions) => actions.iter().find_map(target_of),
+        Action::Remove { .. } | Action::Unlink { .. } | Action::PutEntity(_) | Action::RemoveEntity { .. } => None,
+    }
+}
+
 /// "s" unless `n == 1`.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -304,7 +315,7 @@ impl Reducible for AppState {
                     next.notice = Some(Notice::info(format!("That text is already tagged {label}; it is now selected.")));
                     return Rc::new(next);
                 }
-                let ann = Annotation { id: id.clone(), label, span, created: at, modified: at };
+                let ann = Annotation::new(id.clone(), label, span, at);
                 match (*self).clone().edit(Action::Add(ann), false) {
                     Ok(mut next) => {
                         next.selected = Some(id);
@@ -396,11 +407,7 @@ impl Reducible for AppState {
                 } else {
                     Rc::make_mut(&mut next.redo).pop();
                 }
-                let target = match &action {
-                    Action::Add(a) => Some(a.id.clone()),
-                    Action::Relabel { id, .. } => Some(id.clone()),
-                    Action::Remove { .. } => None,
-                };
+                let target = target_of(&action);
                 let mut anns = (*next.anns).clone();
                 match anns.apply(action) {
                     Ok(inverse) => {
@@ -495,13 +502,13 @@ impl Reducible for AppState {
 mod tests {
     use super::*;
     use crate::formats::native;
-    use crate::model::LabelSet;
+    use crate::model::Schema;
 
     const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
 
     fn state() -> Rc<AppState> {
         let doc = Document::from_text(SEED);
-        let anns = AnnotationSet::new(doc.len_cp(), LabelSet::news());
+        let anns = AnnotationSet::new(doc.len_cp(), Schema::news());
         Rc::new(AppState::new(doc, anns))
     }
 
@@ -544,11 +551,11 @@ mod tests {
     #[test]
     fn import_replace_merge_cancel() {
         let s = state().reduce(tag("Actor", 40, 58, "a"));
-        let mut file_set = AnnotationSet::new(s.doc.len_cp(), LabelSet::news());
-        file_set.apply(Action::Add(Annotation { id: AnnId::new("a").unwrap(), label: "Event".into(), span: Span::new(59, 75, s.doc.len_cp()).unwrap(), created: Timestamp(1), modified: Timestamp(1) })).unwrap();
+        let mut file_set = AnnotationSet::new(s.doc.len_cp(), Schema::news());
+        file_set.apply(Action::Add(Annotation::new(AnnId::new("a").unwrap(), "Event", Span::new(59, 75, s.doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
         file_set.apply(Action::Add(s.anns.items()[0].clone().tap_id("z"))).unwrap();
         let json = native::export(&s.doc, &file_set);
-        let imported = native::import(&json, &LabelSet::news()).unwrap();
+        let imported = native::import(&json, &Schema::news()).unwrap();
         let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into() });
         let s = s.reduce(Msg::ImportRead(pending));
         let cancelled = s.clone().reduce(Msg::ImportDecide(None, vec![]));
