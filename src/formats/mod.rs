@@ -4,6 +4,7 @@
 //! refused), or model in, text out. None touches the DOM or storage, so each is
 //! tested natively on its own.
 
+pub mod events_csv;
 pub mod native;
 
 /// The largest file any importer reads. It is checked before parsing, so a huge

@@ -8,7 +8,9 @@
 
 pub mod annotation;
 pub mod document;
+pub mod frames;
 pub mod label;
+pub mod merge;
 pub mod offsets;
 pub mod schema;
 pub mod segments;

@@ -26,6 +26,8 @@ pub struct RoleDef {
     pub to_entity: bool,
     /// At most one relation of this role per annotation (a frame slot), or many.
     pub single: bool,
+    /// The key that opens this slot's picker when an annotation with the role is selected.
+    pub key: char,
 }
 
 /// What values an attribute takes.
@@ -88,22 +90,23 @@ impl Schema {
             label("Cue", "The words that introduce a claim (said, urged, emphasizing)", "#0f766e", ['4', 'q']),
         ])
         .expect("the built-in news labels are valid");
-        let role = |id: &str, name: &str, from: &str, to: &[&str], to_entity: bool, single: bool| RoleDef {
+        let role = |id: &str, name: &str, from: &str, to: &[&str], to_entity: bool, single: bool, key: char| RoleDef {
             id: id.to_owned(),
             name: name.to_owned(),
             from: from.to_owned(),
             to: to.iter().map(|s| (*s).to_owned()).collect(),
             to_entity,
             single,
+            key,
         };
         let roles = vec![
-            role("source", "Source", "Event", &["Actor"], true, true),
-            role("target", "Target", "Event", &["Actor"], true, true),
-            role("claimer", "Claimer", "Claim", &["Actor"], true, true),
-            role("cue", "Cue", "Claim", &["Cue"], false, true),
-            role("about", "About event", "Claim", &["Event"], false, false),
-            role("supports", "Supports", "Claim", &["Claim"], false, false),
-            role("contradicts", "Contradicts", "Claim", &["Claim"], false, false),
+            role("source", "Source", "Event", &["Actor"], true, true, 's'),
+            role("target", "Target", "Event", &["Actor"], true, true, 't'),
+            role("claimer", "Claimer", "Claim", &["Actor"], true, true, 'w'),
+            role("cue", "Cue", "Claim", &["Cue"], false, true, 'u'),
+            role("about", "About event", "Claim", &["Event"], false, false, 'b'),
+            role("supports", "Supports", "Claim", &["Claim"], false, false, 'p'),
+            role("contradicts", "Contradicts", "Claim", &["Claim"], false, false, 'x'),
         ];
         let choice = |v: &[&str]| AttrKind::Choice(v.iter().map(|s| (*s).to_owned()).collect());
         let attr = |id: &str, name: &str, label: &str, kind: AttrKind| AttrDef {
@@ -177,6 +180,13 @@ mod tests {
             assert!(s.labels.get(&r.from).is_some(), "{}", r.id);
             assert!(r.to.iter().all(|l| s.labels.get(l).is_some()), "{}", r.id);
         }
+        let mut keys: Vec<char> = s.roles.iter().map(|r| r.key).collect();
+        keys.extend(s.labels.iter().flat_map(|l| l.keys.clone()));
+        keys.extend(['j', 'k', 'm', 'n', 'f']);
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "no key does two things");
         for a in &s.attrs {
             assert!(s.labels.get(&a.label).is_some(), "{}", a.id);
         }

@@ -191,15 +191,12 @@ pub fn App(props: &AppProps) -> Html {
     let ondecide = {
         let dispatch = dispatch.clone();
         let saver = saver.clone();
-        let state = state.clone();
         move |mode: Option<ImportMode>| {
             let dispatch = dispatch.clone();
             let saver = saver.clone();
-            let n = state.pending_import.as_ref().map_or(0, |p| p.imported.annotations.len());
             Callback::from(move |_: MouseEvent| {
                 flush_now(&saver, &dispatch);
-                let ids = (0..n).map(|_| dom::fresh_id()).collect();
-                dispatch.emit(Msg::ImportDecide(mode, ids));
+                dispatch.emit(Msg::ImportDecide(mode));
             })
         }
     };
@@ -380,7 +377,7 @@ fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema
                 dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: name })));
                 if direct {
                     // Nothing to replace or merge with: no need to ask.
-                    dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace), Vec::new()));
+                    dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace)));
                 }
             }
         }
@@ -402,7 +399,7 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
     let key = e.key();
     if st.pending_import.is_some() {
         if key == "Escape" {
-            dispatch.emit(Msg::ImportDecide(None, Vec::new()));
+            dispatch.emit(Msg::ImportDecide(None));
         }
         return;
     }

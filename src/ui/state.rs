@@ -12,7 +12,8 @@ use yew::Reducible;
 use crate::formats::native::Imported;
 use crate::formats::ItemRefusal;
 use crate::model::document::Block;
-use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Refusal, Span, Timestamp};
+use crate::model::merge::merge;
+use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Refusal, Relation, Span, Timestamp};
 
 /// What the status line says about saving.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +100,30 @@ pub struct AppState {
     pub here: Rc<Vec<AnnId>>,
     /// Whether selections snap to whole words.
     pub snap_words: bool,
+    /// The role whose slot waits to be filled (by a click on an annotation, by a new
+    /// text selection, or from its picker).
+    pub armed: Option<String>,
+    /// An annotation others point to, waiting for the person to confirm its removal.
+    pub pending_delete: Option<AnnId>,
+    /// What the main area shows.
+    pub view: View,
+    /// The relation hovered in the panel (both ends are highlighted).
+    pub hover: Option<AnnId>,
+    /// Show every annotation's links, not only the selection's.
+    pub show_all_links: bool,
+    /// Makes ids unique across tabs and sessions (time and randomness from the UI).
+    pub id_seed: Rc<str>,
+    /// Counts ids made in this session.
+    pub n_ids: u64,
+}
+
+/// What the main area shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The article.
+    Article,
+    /// The Events table.
+    Events,
 }
 
 /// How an import is applied.
@@ -142,6 +167,34 @@ pub enum Msg {
     PickAt(usize),
     /// Whether selections snap to whole words.
     SetSnapWords(bool),
+    /// Apply a model action (a note, an attribute, a link, an entity edit) as one
+    /// undoable change.
+    Apply(Action),
+    /// Arm a slot of the selected annotation (or disarm with `None`).
+    Arm(Option<String>),
+    /// Fill a slot of the selected annotation (replacing a single slot's value).
+    LinkTo {
+        /// The role id.
+        role: String,
+        /// The annotation or entity.
+        to: AnnId,
+    },
+    /// The selected actor and this one are the same actor.
+    SameActor(AnnId),
+    /// Make the selected actor an entity of its own.
+    MakeEntity,
+    /// Take the selected actor out of its entity.
+    LeaveEntity,
+    /// Remove the selected annotation, asking first if others point to it.
+    RequestDelete,
+    /// The answer to the question asked by `RequestDelete`.
+    ConfirmDelete(bool),
+    /// Switch the main view.
+    SetView(View),
+    /// Hover a relation (or none).
+    Hover(Option<AnnId>),
+    /// Show every annotation's links.
+    ShowAllLinks(bool),
     /// Filter the list by label (or show all).
     Filter(Option<String>),
     /// Undo the last change.
@@ -162,9 +215,8 @@ pub enum Msg {
     ImportRead(Rc<PendingImport>),
     /// An import file could not be read; nothing changes.
     ImportFailed(String),
-    /// The person chose how to apply the pending import (`None`: cancel), with fresh
-    /// ids for merged annotations whose ids clash.
-    ImportDecide(Option<ImportMode>, Vec<AnnId>),
+    /// The person chose how to apply the pending import (`None`: cancel).
+    ImportDecide(Option<ImportMode>),
 }
 
 impl AppState {
@@ -187,7 +239,85 @@ impl AppState {
             damaged_key: None,
             here: Rc::new(Vec::new()),
             snap_words: true,
+            armed: None,
+            pending_delete: None,
+            view: View::Article,
+            hover: None,
+            show_all_links: false,
+            id_seed: Rc::from("t"),
+            n_ids: 0,
         }
+    }
+
+    /// A new id, unused in the current set.
+    fn fresh_id(&mut self, prefix: char) -> AnnId {
+        loop {
+            self.n_ids += 1;
+            let id = AnnId::new(format!("{prefix}{}{}", self.id_seed, self.n_ids)).expect("seeds are ASCII");
+            if !self.anns.is_known(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Applies `action` to the annotations as one undoable edit, or says why not.
+    fn edit_or_notice(self: Rc<Self>, what: &str, action: Action) -> Rc<Self> {
+        match (*self).clone().edit(action, false) {
+            Ok(mut next) => {
+                next.notice = None;
+                Rc::new(next)
+            }
+            Err(Refusal::Unchanged) => self,
+            Err(r) => self.refused(what, r),
+        }
+    }
+
+    /// Fills the armed slot (or `role`) of the selected annotation with `to`.
+    fn link_selected(self: Rc<Self>, role: &str, to: AnnId) -> Rc<Self> {
+        let Some(from) = self.selected_annotation().cloned() else { return self };
+        let Some(def) = self.anns.schema().role(role).cloned() else { return self };
+        let mut next = (*self).clone();
+        let id = next.fresh_id('r');
+        let link = Action::Link(Relation { id, kind: role.to_owned(), from: from.id.clone(), to });
+        let action = match next.anns.relations_from(&from.id).find(|r| r.kind == role && def.single) {
+            Some(old) => Action::Batch(vec![Action::Unlink { id: old.id.clone() }, link]),
+            None => link,
+        };
+        next.armed = None;
+        Rc::new(next).edit_or_notice(&format!("Filling {}", def.name), action)
+    }
+
+    /// Marks the selected actor and `other` as the same actor (one entity).
+    fn same_actor(self: Rc<Self>, other: AnnId) -> Rc<Self> {
+        let Some(me) = self.selected_annotation().cloned() else { return self };
+        let mut next = (*self).clone();
+        let anns = next.anns.clone();
+        let mine = anns.entity_of(&me.id).cloned();
+        let theirs = anns.entity_of(&other).cloned();
+        let quote = |id: &AnnId| anns.get(id).and_then(|a| next.doc.text().slice(a.span.start(), a.span.end())).unwrap_or("").to_owned();
+        let action = match (mine, theirs) {
+            (Some(a), Some(b)) if a.id == b.id => return self,
+            (Some(mut a), Some(b)) => {
+                // Merge b into a: b's links point at a afterwards.
+                let links: Vec<Relation> = anns.relations_to(&b.id).cloned().collect();
+                a.members.extend(b.members.iter().cloned());
+                let mut batch = vec![Action::RemoveEntity { id: b.id.clone() }, Action::PutEntity(a.clone())];
+                batch.extend(links.into_iter().map(|r| Action::Link(Relation { to: a.id.clone(), ..r })));
+                Action::Batch(batch)
+            }
+            (Some(mut a), None) | (None, Some(mut a)) => {
+                let newcomer = if a.members.contains(&me.id) { other.clone() } else { me.id.clone() };
+                a.members.push(newcomer);
+                Action::PutEntity(a)
+            }
+            (None, None) => {
+                let (q1, q2) = (quote(&me.id), quote(&other));
+                let name = if q2.chars().count() > q1.chars().count() { q2 } else { q1 };
+                let id = next.fresh_id('E');
+                Action::PutEntity(Entity { id, name, kind: String::new(), members: vec![me.id.clone(), other] })
+            }
+        };
+        Rc::new(next).edit_or_notice("Same actor", action)
     }
 
     /// The selected annotation, if it still exists.
@@ -222,35 +352,21 @@ impl AppState {
         Rc::new(next)
     }
 
-    fn import(mut self, pending: &PendingImport, mode: ImportMode, fresh_ids: Vec<AnnId>) -> AppState {
+    fn import(mut self, pending: &PendingImport, mode: ImportMode) -> AppState {
         let imported = &pending.imported;
         let mut details: Vec<String> = imported.refused.iter().map(ItemRefusal::to_string).collect();
         let same_doc = imported.document.id() == self.doc.id();
         let (anns, n_added, n_skipped) = if mode == ImportMode::Merge && same_doc {
             let mut anns = (*self.anns).clone();
-            let (mut added, mut skipped) = (0, 0);
-            let mut ids = fresh_ids.into_iter();
-            for a in imported.annotations.items() {
-                let mut a = a.clone();
-                if anns.find_duplicate(a.span, &a.label).is_some() {
-                    skipped += 1;
-                    continue;
+            let report = merge(&mut anns, &imported.annotations, |set| loop {
+                self.n_ids += 1;
+                let id = AnnId::new(format!("m{}{}", self.id_seed, self.n_ids)).expect("seeds are ASCII");
+                if !set.is_known(&id) {
+                    return id;
                 }
-                if anns.get(&a.id).is_some() {
-                    match ids.next() {
-                        Some(id) => a.id = id,
-                        None => {
-                            details.push(format!("\"{}\": no free id to give it", a.id));
-                            continue;
-                        }
-                    }
-                }
-                match anns.apply(Action::Add(a)) {
-                    Ok(_) => added += 1,
-                    Err(r) => details.push(r.to_string()),
-                }
-            }
-            (anns, added, skipped)
+            });
+            details.extend(report.refused);
+            (anns, report.n_added, report.n_present)
         } else {
             (imported.annotations.clone(), imported.annotations.len(), 0)
         };
@@ -315,6 +431,25 @@ impl Reducible for AppState {
                     next.notice = Some(Notice::info(format!("That text is already tagged {label}; it is now selected.")));
                     return Rc::new(next);
                 }
+                // A waiting slot takes the new span: it is tagged with the slot's label
+                // and fills the slot, and the annotation with the slot stays selected.
+                let slot = self.armed.clone().and_then(|role| {
+                    let def = self.anns.schema().role(&role)?.clone();
+                    let from = self.selected_annotation().filter(|a| a.label == def.from)?;
+                    Some((def, from.id.clone()))
+                });
+                if let Some((def, from)) = slot {
+                    let label = def.to.first().cloned().unwrap_or(label);
+                    let ann = Annotation::new(id.clone(), label, span, at);
+                    let mut next = (*self).clone();
+                    let rel = next.fresh_id('r');
+                    next.armed = None;
+                    let batch = Action::Batch(vec![
+                        Action::Add(ann),
+                        Action::Link(Relation { id: rel, kind: def.id.clone(), from, to: id }),
+                    ]);
+                    return Rc::new(next).edit_or_notice(&format!("Filling {}", def.name), batch);
+                }
                 let ann = Annotation::new(id.clone(), label, span, at);
                 match (*self).clone().edit(Action::Add(ann), false) {
                     Ok(mut next) => {
@@ -363,9 +498,25 @@ impl Reducible for AppState {
                 if id.as_ref().is_none_or(|id| !next.here.contains(id)) {
                     next.here = Rc::new(Vec::new());
                 }
+                if next.selected != id {
+                    next.armed = None;
+                }
                 next.selected = id;
                 next.scroll = next.next_scroll(scroll);
                 Rc::new(next)
+            }
+            Msg::PickAt(cp) if self.armed.is_some() => {
+                let role = self.armed.clone().unwrap_or_default();
+                let Some(def) = self.anns.schema().role(&role).cloned() else { return self };
+                let hit = self.anns.at(cp).into_iter().find(|a| def.to.contains(&a.label) && Some(&a.id) != self.selected.as_ref()).map(|a| a.id.clone());
+                match hit {
+                    Some(to) => self.link_selected(&role, to),
+                    None => {
+                        let mut next = (*self).clone();
+                        next.notice = Some(Notice::info(format!("{} takes {}: click one, or select text to tag a new one. Esc cancels.", def.name, def.to.join(" or "))));
+                        Rc::new(next)
+                    }
+                }
             }
             Msg::PickAt(cp) => {
                 let here: Vec<AnnId> = self.anns.at(cp).into_iter().map(|a| a.id.clone()).collect();
@@ -380,6 +531,72 @@ impl Reducible for AppState {
                 next.selected = pick;
                 next.here = Rc::new(here);
                 next.scroll = next.next_scroll(next.selected.as_ref().map(|_| ScrollTarget::List));
+                Rc::new(next)
+            }
+            Msg::Apply(action) => self.edit_or_notice("The change was", action),
+            Msg::Arm(role) => {
+                if self.armed == role {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.armed = role;
+                Rc::new(next)
+            }
+            Msg::LinkTo { role, to } => self.link_selected(&role, to),
+            Msg::SameActor(other) => self.same_actor(other),
+            Msg::MakeEntity => {
+                let Some(me) = self.selected_annotation().cloned() else { return self };
+                if self.anns.entity_of(&me.id).is_some() {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                let id = next.fresh_id('E');
+                let name = next.doc.text().slice(me.span.start(), me.span.end()).unwrap_or("").to_owned();
+                Rc::new(next).edit_or_notice("Making an entity", Action::PutEntity(Entity { id, name, kind: String::new(), members: vec![me.id] }))
+            }
+            Msg::LeaveEntity => {
+                let Some(me) = self.selected_annotation().cloned() else { return self };
+                let Some(mut e) = self.anns.entity_of(&me.id).cloned() else { return self };
+                e.members.retain(|m| m != &me.id);
+                let action = if e.members.is_empty() { Action::RemoveEntity { id: e.id } } else { Action::PutEntity(e) };
+                self.edit_or_notice("Leaving the entity", action)
+            }
+            Msg::RequestDelete => {
+                let Some(ann) = self.selected_annotation() else { return self };
+                if self.anns.dependents(&ann.id) == 0 {
+                    return self.reduce(Msg::DeleteSelected);
+                }
+                let mut next = (*self).clone();
+                next.pending_delete = Some(ann.id.clone());
+                Rc::new(next)
+            }
+            Msg::ConfirmDelete(yes) => {
+                let Some(id) = self.pending_delete.clone() else { return self };
+                let mut next = (*self).clone();
+                next.pending_delete = None;
+                next.selected = Some(id);
+                let next = Rc::new(next);
+                if yes { next.reduce(Msg::DeleteSelected) } else { next }
+            }
+            Msg::SetView(view) => {
+                if self.view == view {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.view = view;
+                Rc::new(next)
+            }
+            Msg::Hover(rel) => {
+                if self.hover == rel {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.hover = rel;
+                Rc::new(next)
+            }
+            Msg::ShowAllLinks(on) => {
+                let mut next = (*self).clone();
+                next.show_all_links = on;
                 Rc::new(next)
             }
             Msg::SetSnapWords(on) => {
@@ -480,7 +697,7 @@ impl Reducible for AppState {
                 next.notice = Some(Notice::error(format!("Import failed, nothing was changed: {why}")));
                 Rc::new(next)
             }
-            Msg::ImportDecide(mode, fresh_ids) => {
+            Msg::ImportDecide(mode) => {
                 let Some(pending) = self.pending_import.clone() else {
                     return self;
                 };
@@ -491,7 +708,7 @@ impl Reducible for AppState {
                         next.notice = Some(Notice::info("Import cancelled; nothing was changed."));
                         Rc::new(next)
                     }
-                    Some(mode) => Rc::new(next.import(&pending, mode, fresh_ids)),
+                    Some(mode) => Rc::new(next.import(&pending, mode)),
                 }
             }
         }
@@ -558,14 +775,14 @@ mod tests {
         let imported = native::import(&json, &Schema::news()).unwrap();
         let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into() });
         let s = s.reduce(Msg::ImportRead(pending));
-        let cancelled = s.clone().reduce(Msg::ImportDecide(None, vec![]));
+        let cancelled = s.clone().reduce(Msg::ImportDecide(None));
         assert_eq!(cancelled.anns.len(), 1);
         assert!(cancelled.pending_import.is_none());
-        let merged = s.clone().reduce(Msg::ImportDecide(Some(ImportMode::Merge), vec![AnnId::new("fresh").unwrap()]));
+        let merged = s.clone().reduce(Msg::ImportDecide(Some(ImportMode::Merge)));
         let ids: Vec<_> = merged.anns.items().iter().map(|a| a.id.as_str().to_owned()).collect();
-        assert_eq!(ids, ["a", "fresh"], "the duplicate span is skipped and the clashing id renamed");
+        assert_eq!(ids, ["a", "mt1"], "the duplicate span is skipped and the clashing id renamed");
         assert!(merged.notice.as_ref().unwrap().text.contains("1 already present"));
-        let replaced = s.reduce(Msg::ImportDecide(Some(ImportMode::Replace), vec![]));
+        let replaced = s.reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
         assert_eq!(*replaced.anns, file_set);
     }
 
@@ -583,6 +800,55 @@ mod tests {
         assert_eq!(s.selected.as_ref().unwrap().as_str(), "claim");
         let s = s.reduce(Msg::PickAt(5));
         assert!(s.selected.is_none(), "a click on plain text deselects");
+    }
+
+    #[test]
+    fn a_waiting_slot_takes_a_click_or_a_new_selection() {
+        let s = state().reduce(tag("Event", 59, 98, "ev")).reduce(tag("Actor", 40, 58, "bn"));
+        let s = s.reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None)).reduce(Msg::Arm(Some("source".into())));
+        assert_eq!(s.armed.as_deref(), Some("source"));
+        // A click on plain text does not fill it; a click on the actor does.
+        let s = s.reduce(Msg::PickAt(5));
+        assert!(s.anns.relations().is_empty() && s.armed.is_some());
+        let s = s.reduce(Msg::PickAt(45));
+        assert!(s.armed.is_none());
+        let r = &s.anns.relations()[0];
+        assert_eq!((r.kind.as_str(), r.from.as_str(), r.to.as_str()), ("source", "ev", "bn"));
+        assert_eq!(s.selected.as_ref().unwrap().as_str(), "ev", "the event stays selected");
+        // Selecting untagged text while Target waits tags it as an Actor and fills Target.
+        let s = s.reduce(Msg::Arm(Some("target".into()))).reduce(tag("Claim", 102, 106, "new"));
+        assert_eq!(s.anns.get(&AnnId::new("new").unwrap()).unwrap().label, "Actor");
+        assert!(s.anns.relations().iter().any(|r| r.kind == "target" && r.to.as_str() == "new"));
+        // One undo removes both the new actor and the link.
+        let s = s.reduce(Msg::Undo);
+        assert!(s.anns.get(&AnnId::new("new").unwrap()).is_none());
+        assert_eq!(s.anns.relations().len(), 1);
+        s.anns.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn same_actor_builds_and_merges_entities_and_delete_asks_first() {
+        let s = state().reduce(tag("Actor", 40, 58, "bn")).reduce(tag("Actor", 17, 58, "full")).reduce(tag("Actor", 600, 610, "k"));
+        let s = s.reduce(Msg::Select(Some(AnnId::new("bn").unwrap()), None)).reduce(Msg::SameActor(AnnId::new("full").unwrap()));
+        let e = s.anns.entities()[0].clone();
+        assert_eq!(e.members.len(), 2);
+        assert_eq!(e.name, "Israeli Prime Minister Benjamin Netanyahu", "the longer mention names it");
+        let s = s.reduce(Msg::Select(Some(AnnId::new("k").unwrap()), None)).reduce(Msg::SameActor(AnnId::new("bn").unwrap()));
+        assert_eq!(s.anns.entities()[0].members.len(), 3);
+        let s = s.reduce(tag("Event", 59, 98, "ev")).reduce(Msg::LinkTo { role: "source".into(), to: e.id.clone() });
+        let s = s.reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None)).reduce(Msg::RequestDelete);
+        assert!(s.pending_delete.is_none() || s.anns.get(&AnnId::new("ev").unwrap()).is_some());
+        let s = s.reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None)).reduce(Msg::LinkTo { role: "source".into(), to: e.id.clone() });
+        assert_eq!(s.anns.relations().len(), 1);
+        let s = s.reduce(Msg::Select(Some(AnnId::new("bn").unwrap()), None)).reduce(Msg::LeaveEntity).reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None));
+        let s = s.reduce(Msg::RequestDelete);
+        assert_eq!(s.pending_delete.as_ref().unwrap().as_str(), "ev", "an annotation with links asks first");
+        let kept = s.clone().reduce(Msg::ConfirmDelete(false));
+        assert!(kept.anns.get(&AnnId::new("ev").unwrap()).is_some());
+        let gone = s.reduce(Msg::ConfirmDelete(true));
+        assert!(gone.anns.get(&AnnId::new("ev").unwrap()).is_none());
+        assert!(gone.anns.relations().is_empty(), "no dangling links");
+        gone.anns.check_invariants().unwrap();
     }
 
     trait TapId {
