@@ -16,7 +16,8 @@ use yew::prelude::*;
 use super::article::Article;
 use super::dom;
 use super::panel::Panel;
-use super::state::{plural, AppState, ImportMode, Msg, Notice, PendingImport, SaveStatus, ScrollTarget};
+use super::events_table::EventsTable;
+use super::state::{plural, AppState, ImportMode, Msg, Notice, PendingImport, SaveStatus, ScrollTarget, View};
 use crate::formats::native;
 use crate::formats::MAX_IMPORT_BYTES;
 use crate::model::snap::{snap_selection, SnapMode};
@@ -134,6 +135,27 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    // A waiting slot takes a new selection at once: no key needed.
+    {
+        let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        let article_ref = article_ref.clone();
+        use_effect_with((), move |_| {
+            let doc = gloo_utils_document();
+            let listener = EventListener::new(&doc, "mouseup", move |_| {
+                let st = latest.borrow().clone();
+                let Some(role) = st.armed.as_ref().and_then(|r| st.anns.schema().role(r).cloned()) else { return };
+                let has_selection = article_ref.cast::<web_sys::Element>().and_then(|a| dom::selection_in(&a)).is_some();
+                if has_selection {
+                    if let Some(label) = role.to.first() {
+                        apply_label(label, &st, &dispatch, &article_ref);
+                    }
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
     // Scroll requests.
     {
         let selected = state.selected.clone();
@@ -224,6 +246,52 @@ pub fn App(props: &AppProps) -> Html {
             dispatch.emit(Msg::SetSnapWords(input.checked()));
         })
     };
+    let onfind = {
+        let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        let article_ref = article_ref.clone();
+        let last = use_mut_ref(|| (String::new(), 0usize));
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                let input: web_sys::HtmlElement = e.target_unchecked_into();
+                let _ = input.blur();
+                return;
+            }
+            if e.key() != "Enter" {
+                return;
+            }
+            e.prevent_default();
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let needle = input.value();
+            if needle.trim().is_empty() {
+                return;
+            }
+            let st = latest.borrow().clone();
+            let from = {
+                let l = last.borrow();
+                if l.0 == needle { l.1 } else { 0 }
+            };
+            match find_next(st.doc.text().as_str(), &needle, from) {
+                Some((start, end)) => {
+                    *last.borrow_mut() = (needle, end);
+                    let _ = input.blur();
+                    if let Some(article) = article_ref.cast::<web_sys::Element>() {
+                        dom::select_range(&article, start, end);
+                    }
+                    dispatch.emit(Msg::Notify(Notice { is_error: false, text: "Found and selected: press 1, 2, 3 or 4 to tag it, Enter in the box for the next one.".into(), details: vec![] }));
+                }
+                None => dispatch.emit(Msg::Notify(Notice { is_error: false, text: format!("“{needle}” is not in the text."), details: vec![] })),
+            }
+        })
+    };
+    let onview = |view: View| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.emit(Msg::SetView(view)))
+    };
+    let onconfirm = |yes: bool| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.emit(Msg::ConfirmDelete(yes)))
+    };
     let ondismiss = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.emit(Msg::Dismiss))
@@ -275,6 +343,11 @@ pub fn App(props: &AppProps) -> Html {
                         }
                     }) }
                 </div>
+                <div class="views" role="tablist" aria-label="View">
+                    <button type="button" role="tab" aria-selected={(state.view == View::Article).to_string()} onclick={onview(View::Article)}>{ "Article" }</button>
+                    <button type="button" role="tab" aria-selected={(state.view == View::Events).to_string()} onclick={onview(View::Events)}>{ "Events table" }</button>
+                </div>
+                <input id="find" class="find" type="search" aria-label="Find in text" placeholder="Find in text (f)" onkeydown={onfind} />
                 <div class="actions">
                     <label class="snap" title="Widen selections to whole words; untick for character precision">
                         <input type="checkbox" checked={state.snap_words} onchange={onsnap} />{ " Whole words" }
@@ -302,15 +375,33 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
             }
             <main class="layout">
-                <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
-                    selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
+                if state.view == View::Events {
+                    <EventsTable doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()} dispatch={dispatch.clone()} />
+                } else {
+                    <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
+                        selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
+                }
                 <Panel doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()}
-                    filter={state.filter.clone()} here={state.here.clone()} dispatch={dispatch.clone()} />
+                    filter={state.filter.clone()} here={state.here.clone()} armed={state.armed.clone()} dispatch={dispatch.clone()} />
             </main>
             <footer class="footer">
                 <p class={status_class} role="status" aria-live="polite">{ status }</p>
-                <p class="keys-hint">{ "Select text, then 1/a Actor · 2/e Event · 3/c Claim · Del remove · Esc clear · j/k next/previous · Ctrl+Z undo" }</p>
+                <p class="keys-hint">{ "Select text (or f to find), then 1/a Actor · 2/e Event · 3/c Claim · 4/q Cue · slot keys s t w u b p x · Del remove · Esc clear · j/k next/previous · Ctrl+Z undo" }</p>
             </footer>
+            if let Some(a) = state.pending_delete.as_ref().and_then(|id| state.anns.get(id)) {
+                <div class="backdrop">
+                    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="delete-title">
+                        <h2 id="delete-title">{ "Delete this annotation?" }</h2>
+                        <p>{ format!("“{}” ({}) is linked: {} link{} will be removed with it. Undo brings everything back.",
+                            state.doc.text().slice(a.span.start(), a.span.end()).unwrap_or(""), a.label,
+                            state.anns.dependents(&a.id), plural(state.anns.dependents(&a.id))) }</p>
+                        <div class="buttons">
+                            <button type="button" class="danger" onclick={onconfirm(true)} autofocus=true>{ "Delete" }</button>
+                            <button type="button" onclick={onconfirm(false)}>{ "Cancel" }</button>
+                        </div>
+                    </div>
+                </div>
+            }
             if let Some(p) = &state.pending_import {
                 { import_dialog(p, &state, ondecide) }
             }
@@ -344,6 +435,22 @@ fn import_dialog(p: &PendingImport, state: &AppState, ondecide: impl Fn(Option<I
             </div>
         </div>
     }
+}
+
+/// The next occurrence of `needle` (ignoring case) in `text` at or after code point
+/// `from`, wrapping around; as a code point range.
+fn find_next(text: &str, needle: &str, from: usize) -> Option<(usize, usize)> {
+    let hay: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    let hay_ok = hay.len() == text.chars().count();
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
+    // Lowercasing can change lengths (rare); then match exactly instead.
+    let (hay, pat) = if hay_ok { (hay, lower(needle)) } else { (text.chars().collect(), needle.chars().collect()) };
+    if pat.is_empty() || pat.len() > hay.len() {
+        return None;
+    }
+    let hit = |i: usize| hay[i..i + pat.len()] == pat[..];
+    let last = hay.len() - pat.len();
+    (from.min(last + 1)..=last).chain(0..from.min(last + 1)).find(|&i| hit(i)).map(|i| (i, i + pat.len()))
 }
 
 fn gloo_utils_document() -> web_sys::Document {
@@ -420,7 +527,14 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
     if e.alt_key() || ctrl {
         return;
     }
+    if st.pending_delete.is_some() {
+        if key == "Escape" {
+            dispatch.emit(Msg::ConfirmDelete(false));
+        }
+        return;
+    }
     match key.as_str() {
+        "Escape" if st.armed.is_some() => dispatch.emit(Msg::Arm(None)),
         "Escape" => {
             dom::clear_selection();
             dispatch.emit(Msg::Select(None, None));
@@ -429,8 +543,20 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
         "Delete" | "Backspace" => {
             if st.selected_annotation().is_some() {
                 e.prevent_default();
-                dispatch.emit(Msg::DeleteSelected);
+                dispatch.emit(Msg::RequestDelete);
             }
+        }
+        "f" | "/" => {
+            e.prevent_default();
+            dom::focus_id("find");
+        }
+        "n" if st.selected_annotation().is_some() => {
+            e.prevent_default();
+            dom::focus_id("note");
+        }
+        "m" if st.selected_annotation().is_some_and(|a| a.label == "Actor") => {
+            e.prevent_default();
+            dom::focus_id("slot-same");
         }
         "j" | "k" => {
             let items: Vec<&AnnId> = st.anns.items().iter().filter(|a| st.filter.as_ref().is_none_or(|f| &a.label == f)).map(|a| &a.id).collect();
@@ -448,7 +574,13 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
         }
         k if k.chars().count() == 1 => {
             let c = k.chars().next().unwrap_or(' ');
-            if let Some(label) = st.anns.labels().by_key(c) {
+            let role = st.selected_annotation().and_then(|a| st.anns.schema().roles_from(&a.label).find(|r| r.key == c).cloned());
+            if let Some(role) = role {
+                // A slot key arms the slot and opens its picker: type or use arrows, then Enter.
+                e.prevent_default();
+                dispatch.emit(Msg::Arm(Some(role.id.clone())));
+                dom::focus_id(&format!("slot-{}", role.id));
+            } else if let Some(label) = st.anns.labels().by_key(c) {
                 e.prevent_default();
                 let label = label.id.clone();
                 apply_label(&label, st, dispatch, article_ref);

@@ -171,3 +171,58 @@ fn radix36(mut n: u64) -> String {
     out.reverse();
     String::from_utf8(out).expect("ASCII digits")
 }
+
+/// The text node and UTF-16 offset of code point `cp` inside `root`'s runs.
+fn cp_to_boundary(root: &Element, cp: usize, is_end: bool) -> Option<(Node, u32)> {
+    let runs = root.query_selector_all("[data-s]").ok()?;
+    // Runs are in document order with increasing starts: binary search the last run
+    // starting at or before cp (or before it, for an end).
+    let (mut lo, mut hi) = (0u32, runs.length());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let start = runs.item(mid).and_then(|n| n.dyn_into::<Element>().ok()).as_ref().and_then(run_start)?;
+        if start < cp || (!is_end && start == cp) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let run: Element = runs.item(lo.checked_sub(1)?)?.dyn_into().ok()?;
+    let start = run_start(&run)?;
+    let node = run.first_child()?;
+    let text = node.text_content().unwrap_or_default();
+    let u16_off: usize = text.chars().take(cp - start).map(char::len_utf16).sum();
+    Some((node, u16_off as u32))
+}
+
+/// Sets the browser's text selection to `[start, end)` of the document (code points),
+/// and scrolls it into view. Used by the keyboard "find" to select text without a mouse.
+pub fn select_range(root: &Element, start: usize, end: usize) -> bool {
+    let (Some((sn, so)), Some((en, eo))) = (cp_to_boundary(root, start, false), cp_to_boundary(root, end, true)) else {
+        return false;
+    };
+    let Some(window) = web_sys::window() else { return false };
+    let Some(document) = window.document() else { return false };
+    let Ok(range) = document.create_range() else { return false };
+    if range.set_start(&sn, so).is_err() || range.set_end(&en, eo).is_err() {
+        return false;
+    }
+    if let Some(el) = sn.parent_element() {
+        let opts = web_sys::ScrollIntoViewOptions::new();
+        opts.set_block(web_sys::ScrollLogicalPosition::Center);
+        el.scroll_into_view_with_scroll_into_view_options(&opts);
+    }
+    match window.get_selection() {
+        Ok(Some(sel)) => sel.remove_all_ranges().is_ok() && sel.add_range(&range).is_ok(),
+        _ => false,
+    }
+}
+
+/// Focuses the element with this id, if it exists; returns whether it did.
+pub fn focus_id(id: &str) -> bool {
+    let el = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id));
+    match el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        Some(e) => e.focus().is_ok(),
+        None => false,
+    }
+}

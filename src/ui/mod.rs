@@ -7,6 +7,9 @@
 pub mod app;
 pub mod article;
 pub mod dom;
+pub mod events_table;
 pub mod list;
+pub mod inspector;
 pub mod panel;
+pub mod picker;
 pub mod state;

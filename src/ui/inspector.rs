@@ -1,0 +1,335 @@
+//! The inspector: the selected annotation with its frame slots (Source, Target,
+//! Claimer, Cue, …), its attributes from the schema, its entity, its note, and the
+//! links pointing at it.
+//!
+//! Every slot can be filled three ways, with no mode switch: click "Pick in text"
+//! (or press the slot's key) and click an annotation or select new text; type in the
+//! slot's searchable picker; or press the slot's key, then arrows and Enter.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::dom;
+use super::list::quote_of;
+use super::picker::{Choice, Picker};
+use super::state::{plural, Msg};
+use crate::model::frames::end_name;
+use crate::model::schema::{AttrKind, RoleDef};
+use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Timestamp};
+
+/// Properties of [`Inspector`].
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    /// The document.
+    pub doc: Rc<Document>,
+    /// The annotations.
+    pub anns: Rc<AnnotationSet>,
+    /// The selected annotation.
+    pub ann: Annotation,
+    /// The slot waiting to be filled.
+    pub armed: Option<String>,
+    /// Other annotations at the place last clicked.
+    pub here: Rc<Vec<AnnId>>,
+    /// Sends a message to the app.
+    pub dispatch: Callback<Msg>,
+}
+
+fn label_class(anns: &AnnotationSet, label: &str) -> String {
+    format!("l{}", anns.labels().index_of(label).unwrap_or(0))
+}
+
+/// The choices a role can point at: annotations with a fitting label, and entities.
+fn choices(doc: &Document, anns: &AnnotationSet, role: &RoleDef, except: &AnnId) -> Vec<Choice> {
+    let mut out: Vec<Choice> = Vec::new();
+    if role.to_entity {
+        out.extend(anns.entities().iter().map(|e| Choice {
+            id: e.id.clone(),
+            kind: "Entity".into(),
+            class: Some("entity".into()),
+            text: format!("{} ({} mention{})", e.name, e.members.len(), plural(e.members.len())),
+        }));
+    }
+    out.extend(anns.items().iter().filter(|a| role.to.contains(&a.label) && &a.id != except).map(|a| Choice {
+        id: a.id.clone(),
+        kind: a.label.clone(),
+        class: Some(label_class(anns, &a.label)),
+        text: quote_of(doc, a),
+    }));
+    out
+}
+
+fn now() -> Timestamp {
+    Timestamp(dom::now_ms())
+}
+
+/// The inspector of the selected annotation.
+#[component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let a = &props.ann;
+    let anns = &props.anns;
+    let schema = anns.schema().clone();
+    let d = props.dispatch.clone();
+    let ondelete = {
+        let d = d.clone();
+        Callback::from(move |_| d.emit(Msg::RequestDelete))
+    };
+    let others: Vec<&Annotation> = props.here.iter().filter(|id| **id != a.id).filter_map(|id| anns.get(id)).collect();
+    let roles: Vec<&RoleDef> = schema.roles_from(&a.label).collect();
+    let incoming: Vec<_> = anns
+        .relations()
+        .iter()
+        .filter(|r| r.to == a.id || anns.entity_of(&a.id).is_some_and(|e| e.id == r.to))
+        .collect();
+    html! {
+        <section class="selected inspector" aria-label="Inspector">
+            <h2>
+                <span class={classes!("chip", label_class(anns, &a.label))}>{ &a.label }</span>
+                { " " }<q>{ quote_of(&props.doc, a) }</q>
+            </h2>
+            <p class="meta">
+                { format!("Code points {}–{} · {} character{}", a.span.start(), a.span.end(), a.span.len_cp(), plural(a.span.len_cp())) }
+            </p>
+            <div class="row">
+                <button type="button" class="danger" onclick={ondelete}>{ "Delete annotation" }</button>
+            </div>
+            if !others.is_empty() {
+                <div class="here">
+                    <p>{ format!("Also at this place ({} more; click the text again to cycle):", others.len()) }</p>
+                    <ul>
+                        { for others.iter().map(|o| {
+                            let (onclick, onkeydown) = super::list::activate(&d, Msg::Select(Some(o.id.clone()), None));
+                            html! {
+                                <li class="entry" tabindex="0" {onclick} {onkeydown}>
+                                    <span class={classes!("chip", label_class(anns, &o.label))}>{ &o.label }</span>{ " " }
+                                    <span class="quote">{ quote_of(&props.doc, o) }</span>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </div>
+            }
+            if !roles.is_empty() {
+                <h3>{ if a.label == "Event" { "Frame" } else { "Attribution and links" } }</h3>
+                { for roles.iter().map(|role| slot(props, role)) }
+            }
+            { for schema.attrs_of(&a.label).map(|def| {
+                let id = a.id.clone();
+                let key = def.id.clone();
+                let value = a.attrs.get(&def.id).cloned().unwrap_or_default();
+                let input_id = format!("attr-{}", def.id);
+                match &def.kind {
+                    AttrKind::Choice(options) => {
+                        let d = d.clone();
+                        let onchange = Callback::from(move |e: Event| {
+                            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                            let value = (!v.is_empty()).then_some(v);
+                            d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
+                        });
+                        html! {
+                            <label class="field" for={input_id.clone()}>
+                                <span>{ &def.name }</span>
+                                <select id={input_id} {onchange}>
+                                    <option value="" selected={value.is_empty()}>{ "—" }</option>
+                                    { for options.iter().map(|o| html! { <option value={o.clone()} selected={*o == value}>{ o }</option> }) }
+                                </select>
+                            </label>
+                        }
+                    }
+                    AttrKind::Text => {
+                        let d = d.clone();
+                        let onchange = Callback::from(move |e: Event| {
+                            let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                            let value = (!v.trim().is_empty()).then_some(v);
+                            d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
+                        });
+                        html! {
+                            <label class="field" for={input_id.clone()}>
+                                <span>{ &def.name }</span>
+                                <input id={input_id} type="text" value={value} {onchange} />
+                            </label>
+                        }
+                    }
+                }
+            }) }
+            if a.label == "Actor" {
+                { entity_section(props) }
+            }
+            if !incoming.is_empty() {
+                <h3>{ "Pointed at by" }</h3>
+                <ul class="links">
+                    { for incoming.iter().map(|r| {
+                        let role = schema.role(&r.kind).map_or(r.kind.clone(), |x| x.name.clone());
+                        let from = anns.get(&r.from);
+                        let (onclick, onkeydown) = super::list::activate(&d, Msg::Select(Some(r.from.clone()), Some(super::state::ScrollTarget::Article)));
+                        let (enter, leave) = hover(&d, &r.id);
+                        html! {
+                            <li class="entry" tabindex="0" {onclick} {onkeydown} onmouseenter={enter} onmouseleave={leave}>
+                                <span class="role">{ format!("{role} of") }</span>
+                                { for from.map(|f| html! { <><span class={classes!("chip", label_class(anns, &f.label))}>{ &f.label }</span>{ " " }</> }) }
+                                <span class="quote">{ end_name(&props.doc, anns, &r.from) }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            { note(props) }
+        </section>
+    }
+}
+
+fn hover(d: &Callback<Msg>, rel: &AnnId) -> (Callback<MouseEvent>, Callback<MouseEvent>) {
+    let (d1, d2, id) = (d.clone(), d.clone(), rel.clone());
+    (Callback::from(move |_| d1.emit(Msg::Hover(Some(id.clone())))), Callback::from(move |_| d2.emit(Msg::Hover(None))))
+}
+
+fn slot(props: &InspectorProps, role: &RoleDef) -> Html {
+    let a = &props.ann;
+    let anns = &props.anns;
+    let d = &props.dispatch;
+    let filled: Vec<_> = anns.relations_from(&a.id).filter(|r| r.kind == role.id).collect();
+    let armed = props.armed.as_deref() == Some(role.id.as_str());
+    let onarm = {
+        let d = d.clone();
+        let role_id = role.id.clone();
+        Callback::from(move |_| d.emit(Msg::Arm(if armed { None } else { Some(role_id.clone()) })))
+    };
+    let onpick = {
+        let d = d.clone();
+        let role_id = role.id.clone();
+        Callback::from(move |to: AnnId| d.emit(Msg::LinkTo { role: role_id.clone(), to }))
+    };
+    let show_picker = !role.single || filled.is_empty();
+    html! {
+        <div class={classes!("slot", armed.then_some("armed"))} data-role={role.id.clone()}>
+            <div class="slot-head">
+                <span class="slot-name">{ &role.name }{ " " }<kbd>{ role.key }</kbd></span>
+                <button type="button" class="arm" aria-pressed={armed.to_string()} onclick={onarm}
+                    title={format!("Then click a {} in the text, or select new text", role.to.join(" or "))}>
+                    { if armed { "Waiting… (Esc)" } else { "Pick in text" } }
+                </button>
+            </div>
+            if !filled.is_empty() {
+                <ul class="values">
+                    { for filled.iter().map(|r| {
+                        let name = end_name(&props.doc, anns, &r.to);
+                        let kind = anns.get(&r.to).map_or("Entity".to_owned(), |t| t.label.clone());
+                        let class = anns.get(&r.to).map_or("entity".to_owned(), |t| label_class(anns, &t.label));
+                        let d2 = d.clone();
+                        let rid = r.id.clone();
+                        let onremove = Callback::from(move |_| d2.emit(Msg::Apply(Action::Unlink { id: rid.clone() })));
+                        let (enter, leave) = hover(d, &r.id);
+                        html! {
+                            <li class="value" onmouseenter={enter} onmouseleave={leave}>
+                                <span class={classes!("chip", class)}>{ kind }</span>{ " " }<span class="quote">{ name.clone() }</span>
+                                <button type="button" class="remove" aria-label={format!("Remove {} {}", role.name, name)} onclick={onremove}>{ "×" }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            if show_picker {
+                <Picker input_id={format!("slot-{}", role.id)} label={role.name.clone()}
+                    choices={choices(&props.doc, anns, role, &a.id)} {onpick}
+                    placeholder={format!("Search {}…", role.to.join("/").to_lowercase() + if role.to_entity { "s and entities" } else { "s" })} />
+            }
+        </div>
+    }
+}
+
+fn entity_section(props: &InspectorProps) -> Html {
+    let a = &props.ann;
+    let anns = &props.anns;
+    let d = props.dispatch.clone();
+    match anns.entity_of(&a.id) {
+        Some(e) => {
+            let entity: Entity = e.clone();
+            let onname = {
+                let d = d.clone();
+                let e = entity.clone();
+                Callback::from(move |ev: Event| {
+                    let name = ev.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                    d.emit(Msg::Apply(Action::PutEntity(Entity { name, ..e.clone() })));
+                })
+            };
+            let ontype = {
+                let d = d.clone();
+                let e = entity.clone();
+                Callback::from(move |ev: Event| {
+                    let kind = ev.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                    d.emit(Msg::Apply(Action::PutEntity(Entity { kind, ..e.clone() })));
+                })
+            };
+            let onleave = {
+                let d = d.clone();
+                Callback::from(move |_| d.emit(Msg::LeaveEntity))
+            };
+            let onsame = {
+                let d = d.clone();
+                Callback::from(move |id: AnnId| d.emit(Msg::SameActor(id)))
+            };
+            let same_role = same_actor_role();
+            html! {
+                <div class="entity-box">
+                    <h3>{ "Entity" }</h3>
+                    <label class="field" for="entity-name"><span>{ "Canonical name" }</span>
+                        <input id="entity-name" type="text" value={entity.name.clone()} onchange={onname} /></label>
+                    <label class="field" for="entity-type"><span>{ "Actor type" }</span>
+                        <select id="entity-type" onchange={ontype}>
+                            <option value="" selected={entity.kind.is_empty()}>{ "—" }</option>
+                            { for anns.schema().actor_types.iter().map(|t| html! { <option value={t.clone()} selected={*t == entity.kind}>{ t }</option> }) }
+                        </select></label>
+                    <p class="meta">{ format!("{} mention{}:", entity.members.len(), plural(entity.members.len())) }</p>
+                    <ul class="links">
+                        { for entity.members.iter().filter_map(|m| anns.get(m)).map(|m| {
+                            let (onclick, onkeydown) = super::list::activate(&d, Msg::Select(Some(m.id.clone()), Some(super::state::ScrollTarget::Article)));
+                            html! { <li class={classes!("entry", (m.id == a.id).then_some("sel"))} tabindex="0" {onclick} {onkeydown}><span class="quote">{ quote_of(&props.doc, m) }</span></li> }
+                        }) }
+                    </ul>
+                    <Picker input_id="slot-same" label="Same actor as" choices={choices(&props.doc, anns, &same_role, &a.id).into_iter().filter(|c| !entity.members.contains(&c.id) && c.id != entity.id).collect::<Vec<_>>()} onpick={onsame} placeholder="Add a mention… (m)" />
+                    <button type="button" onclick={onleave}>{ "Leave entity" }</button>
+                </div>
+            }
+        }
+        None => {
+            let onmake = {
+                let d = d.clone();
+                Callback::from(move |_| d.emit(Msg::MakeEntity))
+            };
+            let onsame = {
+                let d = d.clone();
+                Callback::from(move |id: AnnId| d.emit(Msg::SameActor(id)))
+            };
+            let same_role = same_actor_role();
+            html! {
+                <div class="entity-box">
+                    <h3>{ "Same actor as" }</h3>
+                    <Picker input_id="slot-same" label="Same actor as" choices={choices(&props.doc, anns, &same_role, &a.id)
+                        .into_iter().map(|mut c| { if let Some(e) = anns.entity(&c.id) { c.id = e.members[0].clone(); } c }).collect::<Vec<_>>()}
+                        onpick={onsame} placeholder="Search actors and entities… (m)" />
+                    <button type="button" onclick={onmake}>{ "New entity from this mention" }</button>
+                </div>
+            }
+        }
+    }
+}
+
+/// "Same actor as" picks among actors and entities, like an actor slot.
+fn same_actor_role() -> RoleDef {
+    RoleDef { id: "same".into(), name: "Same actor as".into(), from: "Actor".into(), to: vec!["Actor".into()], to_entity: true, single: false, key: 'm' }
+}
+
+fn note(props: &InspectorProps) -> Html {
+    let d = props.dispatch.clone();
+    let id = props.ann.id.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let note = e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value();
+        d.emit(Msg::Apply(Action::SetNote { id: id.clone(), note, at: now() }));
+    });
+    html! {
+        <label class="field note" for="note">
+            <span>{ "Note " }<kbd>{ "n" }</kbd></span>
+            <textarea id="note" rows="3" value={props.ann.note.clone()} {onchange} placeholder="A note (saved when you leave the field)" />
+        </label>
+    }
+}
