@@ -89,7 +89,7 @@ test('tag, overlap, relabel, delete, reload, reopen and export', async () => {
   const { name, json } = await exportJson(page);
   assert.match(name, /^israeli-prime-minister-benjamin-netanyahu[a-z0-9-]*\.spantag\.json$/);
   assert.equal(json.format, 'spantag');
-  assert.equal(json.version, 1);
+  assert.equal(json.version, 2);
   assert.equal(json.offset_unit, 'codepoint');
   assert.equal(json.document.text, SEED);
   assert.equal(json.annotations.length, 3);
@@ -129,7 +129,7 @@ test('import into a fresh profile shows the same list; a corrupt file changes no
   const bad = [
     ['truncated.spantag.json', exported.text.slice(0, exported.text.length / 2), /not valid JSON/],
     ['other.json', JSON.stringify({ format: 'label-studio' }), /not a spantag/],
-    ['newer.spantag.json', exported.text.replace('"version": 1', '"version": 99'), /newer/],
+    ['newer.spantag.json', exported.text.replace('"version": 2', '"version": 99'), /newer/],
   ];
   for (const [name, content, message] of bad) {
     await importFile(page, name, content);
@@ -157,6 +157,18 @@ test('import into a fresh profile shows the same list; a corrupt file changes no
   assert.equal(merged.length, 4, merged.join('\n'));
   assert.deepEqual(page.problems, []);
   await fresh.context.close();
+
+  // A real version 1 export (from spantag's first release) imports and migrates.
+  const old = await openProfile();
+  page = await openPage(old.context, server.url);
+  const v1 = fs.readFileSync(new URL('../../tests/fixtures/v1/seed.spantag.json', import.meta.url), 'utf8');
+  await importFile(page, 'seed.spantag.json', v1);
+  await page.waitForSelector('article mark');
+  assert.equal((await listEntries(page)).length, 7);
+  const again = await exportJson(page);
+  assert.equal(again.json.version, 2);
+  assert.deepEqual(again.json.annotations.map((a) => [a.start, a.end, a.label]), JSON.parse(v1).annotations.map((a) => [a.start, a.end, a.label]));
+  await old.context.close();
 });
 
 test('emoji, CJK and combining marks: a mouse selection maps to exact code points', async () => {

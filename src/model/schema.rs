@@ -182,7 +182,7 @@ mod tests {
         }
         let mut keys: Vec<char> = s.roles.iter().map(|r| r.key).collect();
         keys.extend(s.labels.iter().flat_map(|l| l.keys.clone()));
-        keys.extend(['j', 'k', 'm', 'n', 'f']);
+        keys.extend(['j', 'k', 'm', 'n', 'f', 'v']);
         let n = keys.len();
         keys.sort_unstable();
         keys.dedup();

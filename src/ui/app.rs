@@ -136,23 +136,31 @@ pub fn App(props: &AppProps) -> Html {
     }
 
     // A waiting slot takes a new selection at once: no key needed.
+    let swallow_click: Rc<RefCell<bool>> = use_mut_ref(|| false);
     {
+        let swallow_click = swallow_click.clone();
         let latest = latest.clone();
         let dispatch = dispatch.clone();
         let article_ref = article_ref.clone();
         use_effect_with((), move |_| {
             let doc = gloo_utils_document();
+            // A click after a drag may never come (the DOM under it was re-rendered),
+            // so the next mouse-down ends the swallowing.
+            let swallow_down = swallow_click.clone();
+            let down = EventListener::new(&doc, "mousedown", move |_| *swallow_down.borrow_mut() = false);
             let listener = EventListener::new(&doc, "mouseup", move |_| {
                 let st = latest.borrow().clone();
                 let Some(role) = st.armed.as_ref().and_then(|r| st.anns.schema().role(r).cloned()) else { return };
                 let has_selection = article_ref.cast::<web_sys::Element>().and_then(|a| dom::selection_in(&a)).is_some();
                 if has_selection {
                     if let Some(label) = role.to.first() {
+                        // The click that follows this mouse-up must not select the new span.
+                        *swallow_click.borrow_mut() = true;
                         apply_label(label, &st, &dispatch, &article_ref);
                     }
                 }
             });
-            move || drop(listener)
+            move || drop((down, listener))
         });
     }
 
@@ -225,11 +233,27 @@ pub fn App(props: &AppProps) -> Html {
 
     let onpick = {
         let dispatch = dispatch.clone();
-        Callback::from(move |cp: usize| dispatch.emit(Msg::PickAt(cp)))
+        let swallow_click = swallow_click.clone();
+        Callback::from(move |cp: usize| {
+            if !std::mem::take(&mut *swallow_click.borrow_mut()) {
+                dispatch.emit(Msg::PickAt(cp));
+            }
+        })
     };
     let onpickid = {
         let dispatch = dispatch.clone();
-        Callback::from(move |id: AnnId| dispatch.emit(Msg::Select(Some(id), Some(ScrollTarget::List))))
+        let swallow_click = swallow_click.clone();
+        let latest = latest.clone();
+        Callback::from(move |id: AnnId| {
+            if std::mem::take(&mut *swallow_click.borrow_mut()) {
+                return;
+            }
+            let armed = latest.borrow().armed.clone();
+            match armed {
+                Some(role) => dispatch.emit(Msg::LinkTo { role, to: id }),
+                None => dispatch.emit(Msg::Select(Some(id), Some(ScrollTarget::List))),
+            }
+        })
     };
     let onundo = {
         let dispatch = dispatch.clone();
@@ -511,6 +535,12 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
         return;
     }
     if in_text_field(e) {
+        // Escape leaves a field, back to the keys.
+        if key == "Escape" {
+            if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.blur();
+            }
+        }
         return;
     }
     let ctrl = e.ctrl_key() || e.meta_key();
@@ -548,11 +578,19 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
         }
         "f" | "/" => {
             e.prevent_default();
-            dom::focus_id("find");
+            if dom::focus_id("find") {
+                if let Some(input) = gloo_utils_document().get_element_by_id("find").and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                    input.select();
+                }
+            }
         }
         "n" if st.selected_annotation().is_some() => {
             e.prevent_default();
             dom::focus_id("note");
+        }
+        "v" if st.selected_annotation().is_some() => {
+            e.prevent_default();
+            dom::focus_selector(".inspector [id^=attr-]");
         }
         "m" if st.selected_annotation().is_some_and(|a| a.label == "Actor") => {
             e.prevent_default();

@@ -127,13 +127,13 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                             d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
                         });
                         html! {
-                            <label class="field" for={input_id.clone()}>
-                                <span>{ &def.name }</span>
+                            <div class="field">
+                                <label for={input_id.clone()}>{ &def.name }</label>
                                 <select id={input_id} {onchange}>
                                     <option value="" selected={value.is_empty()}>{ "—" }</option>
                                     { for options.iter().map(|o| html! { <option value={o.clone()} selected={*o == value}>{ o }</option> }) }
                                 </select>
-                            </label>
+                            </div>
                         }
                     }
                     AttrKind::Text => {
@@ -144,10 +144,10 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                             d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
                         });
                         html! {
-                            <label class="field" for={input_id.clone()}>
-                                <span>{ &def.name }</span>
+                            <div class="field">
+                                <label for={input_id.clone()}>{ &def.name }</label>
                                 <input id={input_id} type="text" value={value} {onchange} />
-                            </label>
+                            </div>
                         }
                     }
                 }
@@ -272,13 +272,13 @@ fn entity_section(props: &InspectorProps) -> Html {
             html! {
                 <div class="entity-box">
                     <h3>{ "Entity" }</h3>
-                    <label class="field" for="entity-name"><span>{ "Canonical name" }</span>
-                        <input id="entity-name" type="text" value={entity.name.clone()} onchange={onname} /></label>
-                    <label class="field" for="entity-type"><span>{ "Actor type" }</span>
+                    <div class="field"><label for="entity-name">{ "Canonical name" }</label>
+                        <input id="entity-name" type="text" value={entity.name.clone()} onchange={onname} /></div>
+                    <div class="field"><label for="entity-type">{ "Actor type" }</label>
                         <select id="entity-type" onchange={ontype}>
                             <option value="" selected={entity.kind.is_empty()}>{ "—" }</option>
                             { for anns.schema().actor_types.iter().map(|t| html! { <option value={t.clone()} selected={*t == entity.kind}>{ t }</option> }) }
-                        </select></label>
+                        </select></div>
                     <p class="meta">{ format!("{} mention{}:", entity.members.len(), plural(entity.members.len())) }</p>
                     <ul class="links">
                         { for entity.members.iter().filter_map(|m| anns.get(m)).map(|m| {
@@ -327,9 +327,9 @@ fn note(props: &InspectorProps) -> Html {
         d.emit(Msg::Apply(Action::SetNote { id: id.clone(), note, at: now() }));
     });
     html! {
-        <label class="field note" for="note">
-            <span>{ "Note " }<kbd>{ "n" }</kbd></span>
-            <textarea id="note" rows="3" value={props.ann.note.clone()} {onchange} placeholder="A note (saved when you leave the field)" />
-        </label>
+        <div class="field note">
+            <label for="note">{ "Note" }</label>
+            <textarea id="note" rows="3" value={props.ann.note.clone()} {onchange} aria-keyshortcuts="n" placeholder="A note (saved when you leave the field; key n)" />
+        </div>
     }
 }

@@ -1,0 +1,162 @@
+// Event frames and claim attribution, end to end: the issue's two examples built
+// once with the mouse and once with the keyboard alone, then reload, export and CSV.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { serve, closeAll, openProfile, openPage, dragOver, clickText, listEntries, saved, exportJson, cpSlice, SEED } from '../lib/harness.mjs';
+
+let server;
+before(async () => { server = await serve(); });
+after(async () => { await closeAll(); await server.close(); });
+
+const EVENT = 'canceled a high-stakes delegation visit';
+const CLAIM = "the Biden administration's policy toward Israel and its stance on combating Hamas has not changed";
+
+const slot = (page, role) => page.locator(`.slot[data-role="${role}"]`);
+const selectEntry = (page, text) => page.getByRole('list', { name: 'Annotations' }).locator('li.entry', { hasText: text }).first().click();
+
+/** Checks the export and the Events table CSV built by either test. */
+async function checkResults(page) {
+  const { json } = await exportJson(page);
+  assert.equal(json.version, 2);
+  const byId = Object.fromEntries(json.annotations.map((a) => [a.id, a]));
+  const quote = (id) => byId[id]?.quote.exact ?? json.entities.find((e) => e.id === id)?.name;
+  for (const a of json.annotations) assert.equal(a.quote.exact, cpSlice(SEED, a.start, a.end));
+  const rel = (kind) => json.relations.filter((r) => r.kind === kind).map((r) => [quote(r.from), quote(r.to)]);
+  assert.deepEqual(rel('source'), [[EVENT, 'Benjamin Netanyahu']]);
+  assert.deepEqual(rel('target'), [[EVENT, 'the United States']]);
+  assert.deepEqual(rel('claimer'), [[CLAIM, 'John Kirby']]);
+  assert.deepEqual(rel('cue'), [[CLAIM, 'emphasizing']]);
+  const claim = json.annotations.find((a) => a.label === 'Claim');
+  assert.equal(claim.attributes.stance, 'affirm');
+  const event = json.annotations.find((a) => a.label === 'Event');
+  assert.equal(event.attributes.modality, 'occurred');
+  assert.equal(json.entities.length, 1);
+  const members = json.entities[0].members.map(quote).sort();
+  assert.deepEqual(members, ['Benjamin Netanyahu', "Netanyahu's office"]);
+  // Nothing points at nothing.
+  for (const r of json.relations) assert.ok(byId[r.from] && (byId[r.to] || json.entities.some((e) => e.id === r.to)), JSON.stringify(r));
+
+  await page.getByRole('tab', { name: 'Events table' }).click();
+  const table = page.getByRole('region', { name: 'Events table' });
+  const row = table.locator('tbody tr').first();
+  const cells = await row.locator('td').allInnerTexts();
+  assert.deepEqual(cells.slice(0, 5), ['Benjamin Netanyahu', EVENT, 'the United States', '', 'occurred']);
+  const [download] = await Promise.all([page.waitForEvent('download'), table.getByRole('button', { name: 'Download CSV' }).click()]);
+  assert.match(download.suggestedFilename(), /\.events\.csv$/);
+  const csv = fs.readFileSync(await download.path(), 'utf8').split('\r\n');
+  assert.equal(csv[0], 'event_id,source,event,target,type,modality,place,time,claims');
+  assert.match(csv[1], new RegExp(`^[^,]+,Benjamin Netanyahu,${EVENT},the United States,,occurred,,,$`));
+  // Clicking a row selects the event.
+  await row.click();
+  assert.match(await page.getByRole('region', { name: 'Inspector' }).innerText(), /canceled a high-stakes/);
+  await page.getByRole('tab', { name: 'Article' }).click();
+}
+
+test('the two examples with the mouse, then reload, export and CSV', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await dragOver(page, EVENT);
+  await page.keyboard.press('2');
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  assert.match(await inspector.innerText(), /Source[\s\S]*Target/);
+  for (const f of ['Type', 'Modality', 'Place', 'Time']) await inspector.getByLabel(f, { exact: true }).waitFor();
+
+  // Source: arm the slot, then select untagged text: it becomes an Actor and fills the slot.
+  await slot(page, 'source').getByRole('button', { name: 'Pick in text' }).click();
+  await dragOver(page, 'Benjamin Netanyahu');
+  await slot(page, 'source').locator('.value', { hasText: 'Benjamin Netanyahu' }).waitFor();
+  assert.equal(await page.locator('article mark[data-label="Actor"]').count(), 1);
+
+  // Target: an actor tagged first, then picked by clicking its highlight.
+  await dragOver(page, 'the United States');
+  await page.keyboard.press('1');
+  await selectEntry(page, EVENT);
+  await slot(page, 'target').getByRole('button', { name: 'Pick in text' }).click();
+  await clickText(page, 'United States');
+  await slot(page, 'target').locator('.value', { hasText: 'the United States' }).waitFor();
+  await inspector.getByLabel('Modality').selectOption('occurred');
+
+  // The claim: Claimer picked by typing in the searchable picker, Cue by selecting text.
+  await dragOver(page, 'John Kirby');
+  await page.keyboard.press('1');
+  await dragOver(page, CLAIM);
+  await page.keyboard.press('3');
+  await slot(page, 'claimer').getByRole('combobox', { name: 'Claimer' }).fill('Kirby');
+  await page.getByRole('option', { name: /John Kirby/ }).click();
+  await slot(page, 'claimer').locator('.value', { hasText: 'John Kirby' }).waitFor();
+  await inspector.getByLabel('Stance').selectOption('affirm');
+  await slot(page, 'cue').getByRole('button', { name: 'Pick in text' }).click();
+  await dragOver(page, 'emphasizing');
+  await slot(page, 'cue').locator('.value', { hasText: 'emphasizing' }).waitFor();
+  await inspector.getByLabel('Note').fill('Kirby: <img src=x onerror=alert(1)> javascript:alert(1)');
+  await inspector.getByLabel('Note').blur();
+
+  // Same actor: "Netanyahu's office" joins "Benjamin Netanyahu".
+  await dragOver(page, "Netanyahu's office");
+  await page.keyboard.press('1');
+  await inspector.getByRole('combobox', { name: 'Same actor as' }).fill('Benjamin');
+  await page.getByRole('option', { name: /Benjamin Netanyahu/ }).click();
+  await inspector.getByLabel('Canonical name').waitFor();
+  await inspector.getByLabel('Actor type').selectOption('government official');
+
+  // The note shows as text, and hovering a link lights both ends.
+  await selectEntry(page, CLAIM);
+  assert.equal(await inspector.getByLabel('Note').inputValue(), 'Kirby: <img src=x onerror=alert(1)> javascript:alert(1)');
+  assert.equal(await page.locator('img').count(), 0);
+
+  await saved(page);
+  await page.reload();
+  await page.waitForSelector('article mark');
+  await selectEntry(page, EVENT);
+  await slot(page, 'source').locator('.value', { hasText: 'Benjamin Netanyahu' }).waitFor();
+  await checkResults(page);
+
+  // Deleting an annotation others point to asks first, then removes the dangling links.
+  await selectEntry(page, 'John Kirby');
+  await page.keyboard.press('Delete');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /1 link will be removed/);
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await selectEntry(page, CLAIM);
+  assert.equal(await slot(page, 'claimer').locator('.value').count(), 0);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('the two examples with the keyboard alone', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  const kb = page.keyboard;
+  const find = async (text) => { await kb.press('f'); await kb.type(text); await kb.press('Enter'); };
+
+  await find('Benjamin Netanyahu'); await kb.press('1');
+  await find(EVENT); await kb.press('2');
+  await kb.press('s'); await kb.type('Benj'); await kb.press('Enter');
+  await find('the United States'); await kb.press('1');
+  await kb.press('k'); // back to the event, the previous annotation in text order
+  await kb.press('t'); await kb.type('United'); await kb.press('ArrowDown'); await kb.press('ArrowUp'); await kb.press('Enter');
+  await kb.press('v'); // the event's first attribute: Place; Tab to Time, Type, Modality
+  await kb.press('Tab'); await kb.press('Tab'); await kb.press('Tab');
+  await kb.press('o'); // occurred
+  await kb.press('Escape');
+  await find('John Kirby'); await kb.press('1');
+  await find(CLAIM); await kb.press('3');
+  await kb.press('w'); await kb.type('Kirby'); await kb.press('Enter');
+  await kb.press('v'); await kb.press('a'); // stance: affirm
+  await kb.press('Escape');
+  await kb.press('u'); await kb.press('Escape'); // the Cue slot waits
+  await find('emphasizing'); await kb.press('4');
+  await find("Netanyahu's office"); await kb.press('1');
+  await kb.press('m'); await kb.type('Benjamin'); await kb.press('Enter');
+
+  const entries = await listEntries(page);
+  assert.equal(entries.length, 7, entries.join('\n'));
+  await saved(page);
+  await page.reload();
+  await page.waitForSelector('article mark');
+  await checkResults(page);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
