@@ -59,3 +59,47 @@ async fn document_text_is_rendered_as_text_not_html() {
     assert!(html.contains("&lt;script&gt;"));
     assert!(html.contains("&amp;lt;"), "an entity in the text stays literal");
 }
+
+#[tokio::test]
+async fn inspector_shows_the_event_frame_and_claim_attribution() {
+    use spantag::model::{Entity, Relation};
+    let doc = Document::from_text(SEED);
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    add(&mut set, SEED, "Benjamin Netanyahu", "Actor", "bn");
+    add(&mut set, SEED, "canceled a high-stakes delegation visit", "Event", "ev");
+    add(&mut set, SEED, "Netanyahu's office", "Actor", "office");
+    let id = |s: &str| AnnId::new(s).unwrap();
+    set.apply(Action::PutEntity(Entity { id: id("E1"), name: "Benjamin Netanyahu".into(), kind: "government official".into(), members: vec![id("bn"), id("office")] })).unwrap();
+    set.apply(Action::Link(Relation { id: id("r1"), kind: "source".into(), from: id("ev"), to: id("E1") })).unwrap();
+    set.apply(Action::SetAttr { id: id("ev"), key: "modality".into(), value: Some("occurred".into()), at: Timestamp(2) }).unwrap();
+    set.apply(Action::SetNote { id: id("ev"), note: "<img src=x onerror=alert(1)> javascript:alert(1)".into(), at: Timestamp(3) }).unwrap();
+    let mut state = AppState::new(doc, set);
+    state.selected = Some(id("ev"));
+    let html = yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state) }).hydratable(false).render().await;
+    let inspector = &html[html.find("aria-label=\"Inspector\"").expect("an inspector for the selection")..];
+    for role in ["source", "target"] {
+        assert!(inspector.contains(&format!("data-role=\"{role}\"")), "a slot for {role}");
+    }
+    assert!(inspector.contains("aria-label=\"Target\""), "an empty slot has a searchable picker");
+    assert!(!inspector.contains("aria-label=\"Source\""), "a filled single slot shows its value instead");
+    for field in ["Place", "Time", "Type", "Modality"] {
+        assert!(inspector.contains(&format!(">{field}</label>")), "a field for {field}");
+    }
+    assert!(inspector.contains("data-role=\"source\""));
+    assert!(inspector.contains("aria-label=\"Remove Source Benjamin Netanyahu\""), "the source shows the entity's name");
+    assert!(inspector.contains("<option value=\"occurred\" selected"), "{inspector}");
+    assert!(!html.contains("<img"), "the note is text");
+    assert!(!html.contains("href=\"javascript"), "a note never becomes a link");
+
+    // A claim shows its attribution slots; an actor in an entity shows the entity.
+    let doc = Document::from_text(SEED);
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    add(&mut set, SEED, "the Biden administration's policy toward Israel", "Claim", "cl");
+    let mut state = AppState::new(doc, set);
+    state.selected = Some(id("cl"));
+    let html = yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state) }).hydratable(false).render().await;
+    for slot in ["Claimer", "Cue", "About event", "Supports", "Contradicts"] {
+        assert!(html.contains(&format!("aria-label=\"{slot}\"")), "claim slot {slot}");
+    }
+    assert!(html.contains(">Stance</label>"));
+}
