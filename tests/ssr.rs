@@ -20,7 +20,7 @@ fn add(set: &mut AnnotationSet, text: &str, needle: &str, label: &str, id: &str)
 
 async fn render(doc: Document, set: AnnotationSet) -> String {
     let state = AppState::new(doc, set);
-    yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state) }).hydratable(false).render().await
+    yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state), kv: None }).hydratable(false).render().await
 }
 
 #[tokio::test]
@@ -75,7 +75,7 @@ async fn inspector_shows_the_event_frame_and_claim_attribution() {
     set.apply(Action::SetNote { id: id("ev"), note: "<img src=x onerror=alert(1)> javascript:alert(1)".into(), at: Timestamp(3) }).unwrap();
     let mut state = AppState::new(doc, set);
     state.selected = Some(id("ev"));
-    let html = yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state) }).hydratable(false).render().await;
+    let html = yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state), kv: None }).hydratable(false).render().await;
     let inspector = &html[html.find("aria-label=\"Inspector\"").expect("an inspector for the selection")..];
     for role in ["source", "target"] {
         assert!(inspector.contains(&format!("data-role=\"{role}\"")), "a slot for {role}");
@@ -97,7 +97,7 @@ async fn inspector_shows_the_event_frame_and_claim_attribution() {
     add(&mut set, SEED, "the Biden administration's policy toward Israel", "Claim", "cl");
     let mut state = AppState::new(doc, set);
     state.selected = Some(id("cl"));
-    let html = yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state) }).hydratable(false).render().await;
+    let html = yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state), kv: None }).hydratable(false).render().await;
     for slot in ["Claimer", "Cue", "About event", "Supports", "Contradicts"] {
         assert!(html.contains(&format!("aria-label=\"{slot}\"")), "claim slot {slot}");
     }

@@ -9,7 +9,8 @@ use spantag::formats::native;
 use spantag::model::offsets::cp_len;
 use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, Schema, Span, Timestamp};
 use spantag::storage::browser::BrowserStore;
-use spantag::storage::{self, Store};
+use spantag::storage::idb::IdbStore;
+use spantag::storage::{self, Kv, Saved};
 use spantag::ui::app::{App, AppProps};
 use spantag::ui::dom;
 use spantag::ui::state::AppState;
@@ -31,27 +32,35 @@ fn cp_of(text: &str, needle: &str) -> (usize, usize) {
 }
 
 #[wasm_bindgen_test]
-fn browser_storage_round_trip() {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+async fn indexeddb_storage_round_trip() {
     let doc = Document::from_text(TEXT);
     let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
     let (s, e) = cp_of(TEXT, "北京");
     set.apply(Action::Add(Annotation::new(AnnId::new("x1").unwrap(), "Actor", Span::new(s, e, doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
-    storage::save(&mut BrowserStore, &doc, &set).unwrap();
-    assert_eq!(BrowserStore.get(&storage::doc_key(doc.id())).unwrap().unwrap(), native::export(&doc, &set));
+    let kv = IdbStore::open().await.unwrap();
+    // Start from whatever an earlier run left: take its revision.
+    let base = kv.get(&storage::doc_key(doc.id())).await.unwrap().as_deref().and_then(storage::record_revision);
+    let rev = match storage::save(&kv, &doc, &set, base, true, 10).await.unwrap() {
+        Saved::At(rev) => rev,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(rev, base.map_or(1, |b| b + 1));
+    // A stale write is refused by the transaction.
+    assert!(matches!(storage::save(&kv, &doc, &set, base, false, 11).await.unwrap(), Saved::Conflict(Some(_))));
     let seed = Document::from_text("something else");
-    let opened = storage::open(&mut BrowserStore, &seed, &Schema::news(), 5);
+    let opened = storage::open(&kv, &BrowserStore, &seed, &Schema::news(), 5).await;
     assert_eq!(opened.document, doc, "the current document is reopened, not the seed");
     assert_eq!(opened.annotations, set);
-    assert!(opened.notices.is_empty());
+    assert_eq!(opened.revision, Some(rev));
+    assert!(opened.notices.is_empty(), "{:?}", opened.notices);
 
-    // A damaged value is kept aside and reported.
-    BrowserStore.set(&storage::doc_key(doc.id()), "{\"format\":\"spantag\"").unwrap();
-    let opened = storage::open(&mut BrowserStore, &seed, &Schema::news(), 6);
+    // A damaged value is kept aside, the backup is loaded and the person is told.
+    kv.put(&storage::doc_key(doc.id()), "{\"schema\":3,\"revision\":").await.unwrap();
+    let opened = storage::open(&kv, &BrowserStore, &seed, &Schema::news(), 6).await;
     assert!(!opened.notices.is_empty());
+    assert_eq!(opened.annotations, set, "restored from the backup");
     let aside = opened.damaged_key.unwrap();
-    assert_eq!(BrowserStore.get(&aside).unwrap().unwrap(), "{\"format\":\"spantag\"");
-    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    assert_eq!(kv.get(&aside).await.unwrap().unwrap(), "{\"schema\":3,\"revision\":");
 }
 
 /// The text node holding the document text at code point `cp`, and the UTF-16 offset in it.
@@ -90,7 +99,7 @@ async fn dom_selection_maps_to_code_points_over_emoji() {
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let state = AppState::new(doc, set);
-    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { initial: Rc::new(state) }).render();
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { initial: Rc::new(state), kv: None }).render();
     yew::scheduler::flush().await;
     let article = root.query_selector("article").unwrap().unwrap();
 

@@ -1,38 +1,54 @@
-//! Keeping work in the browser, behind the [`Store`] trait.
+//! Keeping work in the browser: IndexedDB for documents, behind the [`Kv`] trait.
 //!
-//! Layout (every key is versioned, so a later schema can live beside this one):
-//! - `spantag:v2:doc:<document id>`: the document with its annotations, relations and
-//!   entities, as the native JSON format (so storage and export share one parser and
-//!   its checks);
+//! Layout (one IndexedDB object store of strings; every key is versioned):
+//! - `spantag:v2:doc:<document id>`: a [`Record`]: schema version, revision, time,
+//!   checksum, and the native JSON of the document with all its annotations;
+//! - `spantag:v2:bak:<document id>:<slot>`: the last three good snapshots (a ring
+//!   written every tenth revision, and on the first save of a session);
 //! - `spantag:v2:current`: the id of the document last open;
-//! - `spantag:v2:damaged:<document id>:<ms>`: a stored value that could not be read,
-//!   kept aside for the person to download.
+//! - `spantag:v2:damaged:<document id>:<ms>`: a stored value that could not be
+//!   read, kept aside for the person to download.
 //!
-//! Migration: version 1 kept `spantag:v1:doc:<id>` and `spantag:v1:current`. When no
-//! version 2 value exists, the version 1 value is read (the native importer migrates
-//! it) and the next save writes version 2. The version 1 keys are left as they are,
-//! as a backup.
+//! Invariants:
+//! - every write is a compare-and-swap on the revision: a write against a stale
+//!   revision is refused ([`Cas::Stale`]), so no tab overwrites newer work with an
+//!   older snapshot; the caller rebases its unsaved actions and tries again;
+//! - a stored value that fails to parse or fails its checksum is never written over
+//!   before a copy of it is kept aside; the last good backup is loaded instead;
+//! - an empty store never overwrites a backup: if the main record is missing, the
+//!   newest backup is loaded;
+//! - a record from a newer schema is never written over: this build stops writing.
 //!
-//! Invariant: a stored value that cannot be read is never overwritten before a copy
-//! of it is safely kept aside. If the copy cannot be made, writing for that document
-//! stays blocked, and the person is told.
+//! Migration: spantag 0.1 kept documents in `localStorage` (`spantag:v2:doc:<id>`,
+//! `spantag:v2:current`, and version 1's `spantag:v1:*`). When IndexedDB has no
+//! record, those are read through the legacy [`Store`] and the next save writes
+//! IndexedDB. The `localStorage` keys are left in place, as a backup.
 
 pub mod browser;
+pub mod idb;
+pub mod sync;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
 
 use crate::formats::native::{self, ImportError};
 use crate::formats::ItemRefusal;
-use std::rc::Rc;
-
+use crate::model::document::content_id;
 use crate::model::{AnnotationSet, Document, Schema};
 
+/// The storage schema this build reads and writes.
+pub const SCHEMA: u32 = 3;
 /// Key of the id of the document last open.
 pub const CURRENT_KEY: &str = "spantag:v2:current";
 /// Version 1's key of the document last open (read for migration only).
 pub const V1_CURRENT_KEY: &str = "spantag:v1:current";
+/// Backups kept per document.
+pub const N_BACKUPS: u64 = 3;
 
-/// The key holding a document's state.
+/// The key holding a document's record.
 pub fn doc_key(doc_id: &str) -> String {
     format!("spantag:v2:doc:{doc_id}")
 }
@@ -40,6 +56,11 @@ pub fn doc_key(doc_id: &str) -> String {
 /// Version 1's key of a document's state (read for migration only).
 pub fn v1_doc_key(doc_id: &str) -> String {
     format!("spantag:v1:doc:{doc_id}")
+}
+
+/// The key of backup slot `slot` of a document.
+pub fn backup_key(doc_id: &str, slot: u64) -> String {
+    format!("spantag:v2:bak:{doc_id}:{slot}")
 }
 
 /// The key prefix of the damaged copies of a document.
@@ -68,7 +89,8 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-/// A key-value store of strings.
+/// A synchronous key-value store of strings: `localStorage`, read for migration
+/// and used for small settings.
 pub trait Store {
     /// The value under `key`, if any.
     ///
@@ -87,10 +109,45 @@ pub trait Store {
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 }
 
-/// An in-memory store for tests, with an optional quota in bytes.
+/// The outcome of a compare-and-swap write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cas {
+    /// The write landed.
+    Written,
+    /// The stored revision was not the expected one; nothing was written. Holds
+    /// what is stored now (`None` if nothing is).
+    Stale(Option<String>),
+}
+
+/// An asynchronous key-value store of strings with an atomic compare-and-swap:
+/// IndexedDB in the browser, [`MemoryStore`] in tests.
+#[allow(async_fn_in_trait)]
+pub trait Kv {
+    /// The value under `key`, if any.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store cannot be read.
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Writes `value` under `key`, unless the stored record's revision (see
+    /// [`record_revision`]; `None` for no record or an unreadable one) differs from
+    /// `expected`. `also` are written in the same transaction.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the write failed (quota, storage gone).
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError>;
+    /// Writes `value` under `key` unconditionally.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the write failed.
+    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// An in-memory store for tests, with an optional quota in bytes. It is both a
+/// [`Store`] and a [`Kv`]; clones share their contents, like two tabs sharing one
+/// browser's storage.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStore {
-    map: BTreeMap<String, String>,
+    map: Rc<RefCell<BTreeMap<String, String>>>,
     quota: Option<usize>,
 }
 
@@ -102,32 +159,136 @@ impl MemoryStore {
 
     /// An empty store that refuses writes past `n_bytes` of keys and values.
     pub fn with_quota(n_bytes: usize) -> MemoryStore {
-        MemoryStore { map: BTreeMap::new(), quota: Some(n_bytes) }
+        MemoryStore { map: Rc::default(), quota: Some(n_bytes) }
     }
 
-    fn used_without(&self, key: &str) -> usize {
-        self.map.iter().filter(|(k, _)| k.as_str() != key).map(|(k, v)| k.len() + v.len()).sum()
+    /// Removes everything, as a browser clearing site data does.
+    pub fn wipe(&self) {
+        self.map.borrow_mut().clear();
+    }
+
+    fn write(&self, pairs: &[(&str, &str)]) -> Result<(), StoreError> {
+        let mut map = self.map.borrow_mut();
+        if let Some(quota) = self.quota {
+            let keys: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+            let kept: usize = map.iter().filter(|(k, _)| !keys.contains(&k.as_str())).map(|(k, v)| k.len() + v.len()).sum();
+            let new: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+            if kept + new > quota {
+                return Err(StoreError::QuotaExceeded);
+            }
+        }
+        for (k, v) in pairs {
+            map.insert((*k).to_owned(), (*v).to_owned());
+        }
+        Ok(())
     }
 }
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.map.get(key).cloned())
+        Ok(self.map.borrow().get(key).cloned())
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        if let Some(quota) = self.quota {
-            if self.used_without(key) + key.len() + value.len() > quota {
-                return Err(StoreError::QuotaExceeded);
-            }
-        }
-        self.map.insert(key.to_owned(), value.to_owned());
-        Ok(())
+        self.write(&[(key, value)])
     }
 
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.map.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+        Ok(self.map.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
     }
+}
+
+impl Kv for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.map.borrow().get(key).cloned())
+    }
+
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError> {
+        let current = self.map.borrow().get(key).cloned();
+        if current.as_deref().and_then(record_revision) != expected {
+            return Ok(Cas::Stale(current));
+        }
+        let mut pairs = vec![(key, value)];
+        pairs.extend(also.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.write(&pairs).map(|()| Cas::Written)
+    }
+
+    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(&[(key, value)])
+    }
+}
+
+/// A stored document: the native JSON with its revision and a checksum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The storage schema that wrote it.
+    pub schema: u32,
+    /// Counts the writes of this document; a write must name the revision it replaces.
+    pub revision: u64,
+    /// When it was written (ms since the epoch).
+    pub saved_at: i64,
+    /// FNV-1a 64 of the payload, as 16 hex digits.
+    pub checksum: String,
+    /// The document and its annotations as native JSON.
+    pub payload: String,
+}
+
+#[derive(Deserialize)]
+struct RecordHead {
+    schema: u32,
+    revision: u64,
+}
+
+impl Record {
+    /// A record of `payload` at `revision`.
+    pub fn new(revision: u64, saved_at: i64, payload: String) -> Record {
+        Record { schema: SCHEMA, revision, saved_at, checksum: content_id(&payload), payload }
+    }
+
+    /// The record as stored.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("records always serialise")
+    }
+
+    /// Reads a stored record, checking its schema and checksum.
+    ///
+    /// # Errors
+    /// Why it cannot be used: not a record (truncated, damaged), a newer schema, or
+    /// a checksum that does not match.
+    pub fn decode(raw: &str) -> Result<Record, RecordError> {
+        let head: RecordHead = serde_json::from_str(raw).map_err(|e| RecordError::Damaged(e.to_string()))?;
+        if head.schema > SCHEMA {
+            return Err(RecordError::Newer(head.schema));
+        }
+        let rec: Record = serde_json::from_str(raw).map_err(|e| RecordError::Damaged(e.to_string()))?;
+        if rec.checksum != content_id(&rec.payload) {
+            return Err(RecordError::Damaged("its checksum does not match its contents".into()));
+        }
+        Ok(rec)
+    }
+}
+
+/// Why a stored record cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordError {
+    /// Truncated or corrupted.
+    Damaged(String),
+    /// Written by a newer spantag (its storage schema).
+    Newer(u32),
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordError::Damaged(why) => write!(f, "it is damaged ({why})"),
+            RecordError::Newer(v) => write!(f, "it was saved by a newer spantag (storage schema {v}, this one reads {SCHEMA})"),
+        }
+    }
+}
+
+/// The revision of a stored record, or `None` if it is not a readable record.
+pub fn record_revision(raw: &str) -> Option<u64> {
+    serde_json::from_str::<RecordHead>(raw).ok().map(|h| h.revision)
 }
 
 /// What was found when opening the workspace.
@@ -137,85 +298,15 @@ pub struct Opened {
     pub document: Document,
     /// Its annotations.
     pub annotations: AnnotationSet,
+    /// The revision loaded (`None` if nothing readable is stored under the main key).
+    pub revision: Option<u64>,
     /// Things the person must be told, as sentences.
     pub notices: Vec<String>,
-    /// If set, the stored value for this document could not be read and could not be
-    /// kept aside: nothing may be written over it.
+    /// Stored data that must not be written over (a newer schema, or a damaged
+    /// value that could not be kept aside).
     pub write_blocked: bool,
     /// The key of the damaged copy kept aside, if one was made.
     pub damaged_key: Option<String>,
-}
-
-/// Opens the document last worked on, or `seed` if there is none, with its stored
-/// annotations. Never fails: every problem becomes a notice, and a stored value that
-/// cannot be read is kept aside (see the module docs).
-pub fn open(store: &mut dyn Store, seed: &Document, schema: &Rc<Schema>, now_ms: i64) -> Opened {
-    let mut notices = Vec::new();
-    let current = match store.get(CURRENT_KEY) {
-        Ok(Some(id)) => Some(id),
-        Ok(None) => store.get(V1_CURRENT_KEY).ok().flatten(),
-        Err(e) => {
-            notices.push(format!("Your work cannot be kept in this browser: {e}. Export it before you leave."));
-            None
-        }
-    };
-    let doc_id = current.unwrap_or_else(|| seed.id().to_owned());
-    let fresh = |doc: &Document| AnnotationSet::new(doc.len_cp(), schema.clone());
-    let stored = match store.get(&doc_key(&doc_id)) {
-        Ok(Some(v)) => Some(v),
-        Ok(None) => store.get(&v1_doc_key(&doc_id)).ok().flatten(),
-        Err(_) => None,
-    };
-    let Some(raw) = stored else {
-        let doc = seed.clone();
-        let annotations = fresh(&doc);
-        return Opened { document: doc, annotations, notices, write_blocked: false, damaged_key: None };
-    };
-    let problem = match native::import(&raw, schema) {
-        Ok(imported) if imported.document.id() == doc_id && imported.refused.is_empty() => {
-            return Opened {
-                document: imported.document,
-                annotations: imported.annotations,
-                notices,
-                write_blocked: false,
-                damaged_key: None,
-            };
-        }
-        Ok(imported) if imported.document.id() == doc_id => Problem::Partial(imported),
-        Ok(_) => Problem::Whole(ImportError::BadShape("it holds another document than its key says".into())),
-        Err(e) => Problem::Whole(e),
-    };
-    let aside = format!("{}{now_ms}", damaged_prefix(&doc_id));
-    let kept = store.set(&aside, &raw);
-    let (write_blocked, damaged_key) = match &kept {
-        Ok(()) => (false, Some(aside)),
-        Err(_) => (true, None),
-    };
-    let kept_msg = match &kept {
-        Ok(()) => "A copy of the stored data was kept aside; you can download it.".to_owned(),
-        Err(e) => format!("The stored data could not be copied aside ({e}), so spantag will not save over it. Export your work to keep it."),
-    };
-    match problem {
-        Problem::Partial(imported) => {
-            notices.push(format!(
-                "Some stored annotations could not be read and were left out: {}. {kept_msg}",
-                describe(&imported.refused)
-            ));
-            Opened { document: imported.document, annotations: imported.annotations, notices, write_blocked, damaged_key }
-        }
-        Problem::Whole(e) => {
-            notices.push(format!("Your stored work for this document could not be read: {e}. {kept_msg}"));
-            // The document's own text was in the unreadable value, so open the seed.
-            let doc = seed.clone();
-            let annotations = fresh(&doc);
-            Opened { document: doc, annotations, notices, write_blocked, damaged_key }
-        }
-    }
-}
-
-enum Problem {
-    Partial(native::Imported),
-    Whole(ImportError),
 }
 
 /// A short list of refusals for a message: the first three, then a count.
@@ -227,108 +318,160 @@ pub fn describe(refused: &[ItemRefusal]) -> String {
     parts.join("; ")
 }
 
-/// Saves a document's state and makes it the current document.
+/// Opens the document last worked on, or `seed` if there is none. Never fails: every
+/// problem becomes a notice, and damaged data is kept aside (see the module docs).
+pub async fn open<K: Kv>(kv: &K, legacy: &dyn Store, seed: &Document, schema: &Rc<Schema>, now_ms: i64) -> Opened {
+    let mut notices = Vec::new();
+    let fresh = |doc: &Document| AnnotationSet::new(doc.len_cp(), schema.clone());
+    let opened = |document: Document, annotations: AnnotationSet, revision, notices| Opened {
+        document,
+        annotations,
+        revision,
+        notices,
+        write_blocked: false,
+        damaged_key: None,
+    };
+    let current = match Kv::get(kv, CURRENT_KEY).await {
+        Ok(v) => v,
+        Err(e) => {
+            notices.push(format!("Your work cannot be kept in this browser: {e}. Export it before you leave."));
+            None
+        }
+    };
+    let current = current
+        .or_else(|| legacy.get(CURRENT_KEY).ok().flatten())
+        .or_else(|| legacy.get(V1_CURRENT_KEY).ok().flatten());
+    let doc_id = current.unwrap_or_else(|| seed.id().to_owned());
+    let raw = Kv::get(kv, &doc_key(&doc_id)).await.ok().flatten();
+
+    // 1. The main record.
+    let mut damaged_key = None;
+    let mut write_blocked = false;
+    if let Some(raw) = &raw {
+        match Record::decode(raw) {
+            Ok(rec) => match load_payload(&rec.payload, &doc_id, schema) {
+                Ok((doc, anns, refused)) if refused.is_empty() => return opened(doc, anns, Some(rec.revision), notices),
+                Ok((doc, anns, refused)) => {
+                    let kept = keep_aside(kv, &doc_id, raw, now_ms).await;
+                    notices.push(format!("Some stored items could not be read and were left out: {}. {}", describe(&refused), kept_message(&kept)));
+                    let mut o = opened(doc, anns, Some(rec.revision), notices);
+                    o.write_blocked = kept.is_err();
+                    o.damaged_key = kept.ok();
+                    return o;
+                }
+                Err(e) => notices.push(format!("Your stored work for this document could not be read: {e}.")),
+            },
+            Err(RecordError::Newer(v)) => {
+                notices.push(format!(
+                    "This document was saved by a newer spantag (storage schema {v}). This page will not save over it: reload with the newer version."
+                ));
+                let mut o = opened(seed.clone(), fresh(seed), None, notices);
+                o.write_blocked = true;
+                return o;
+            }
+            Err(e) => notices.push(format!("Your stored work for this document could not be read: {e}.")),
+        }
+        let kept = keep_aside(kv, &doc_id, raw, now_ms).await;
+        notices.push(kept_message(&kept));
+        write_blocked = kept.is_err();
+        damaged_key = kept.ok();
+    }
+
+    // 2. The newest good backup (also when the main record is missing: an empty store
+    //    never overwrites a backup).
+    let mut best: Option<Record> = None;
+    for slot in 0..N_BACKUPS {
+        if let Ok(Some(b)) = Kv::get(kv, &backup_key(&doc_id, slot)).await {
+            if let Ok(rec) = Record::decode(&b) {
+                if best.as_ref().is_none_or(|x| rec.revision > x.revision) {
+                    best = Some(rec);
+                }
+            }
+        }
+    }
+    if let Some(rec) = best {
+        if let Ok((doc, anns, _)) = load_payload(&rec.payload, &doc_id, schema) {
+            notices.push(format!("Your work was restored from the last good backup (revision {}).", rec.revision));
+            let mut o = opened(doc, anns, raw.as_deref().and_then(record_revision), notices);
+            o.write_blocked = write_blocked;
+            o.damaged_key = damaged_key;
+            return o;
+        }
+    }
+
+    // 3. Migration from localStorage (spantag 0.1), when IndexedDB holds nothing.
+    if raw.is_none() {
+        let legacy_raw = legacy.get(&doc_key(&doc_id)).ok().flatten().or_else(|| legacy.get(&v1_doc_key(&doc_id)).ok().flatten());
+        if let Some(old) = legacy_raw {
+            match load_payload(&old, &doc_id, schema) {
+                Ok((doc, anns, refused)) => {
+                    if !refused.is_empty() {
+                        notices.push(format!("Some items of your earlier work could not be read: {}.", describe(&refused)));
+                    }
+                    return opened(doc, anns, None, notices);
+                }
+                Err(e) => notices.push(format!("Your earlier work in this browser could not be read ({e}); it is left untouched in localStorage.")),
+            }
+        }
+    }
+
+    let mut o = opened(seed.clone(), fresh(seed), raw.as_deref().and_then(record_revision), notices);
+    o.write_blocked = write_blocked;
+    o.damaged_key = damaged_key;
+    o
+}
+
+fn load_payload(payload: &str, doc_id: &str, schema: &Rc<Schema>) -> Result<(Document, AnnotationSet, Vec<ItemRefusal>), ImportError> {
+    let imported = native::import(payload, schema)?;
+    if imported.document.id() != doc_id {
+        return Err(ImportError::BadShape("it holds another document than its key says".into()));
+    }
+    Ok((imported.document, imported.annotations, imported.refused))
+}
+
+async fn keep_aside<K: Kv>(kv: &K, doc_id: &str, raw: &str, now_ms: i64) -> Result<String, StoreError> {
+    let key = format!("{}{now_ms}", damaged_prefix(doc_id));
+    kv.put(&key, raw).await.map(|()| key)
+}
+
+fn kept_message(kept: &Result<String, StoreError>) -> String {
+    match kept {
+        Ok(_) => "A copy of the stored data was kept aside; you can download it.".to_owned(),
+        Err(e) => format!("The stored data could not be copied aside ({e}), so spantag will not save over it. Export your work to keep it."),
+    }
+}
+
+/// The outcome of [`save`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Written and read back, at this revision.
+    At(u64),
+    /// Another tab wrote first: rebase on this record (or on nothing, if storage was
+    /// wiped) and save again.
+    Conflict(Option<String>),
+}
+
+/// Saves a document as revision `base + 1`, if the stored revision is still `base`,
+/// then reads it back to prove the write landed. Writes a backup slot on the first
+/// save of a session and every tenth revision.
 ///
 /// # Errors
-/// The [`StoreError`] of the write that failed.
-pub fn save(store: &mut dyn Store, doc: &Document, set: &AnnotationSet) -> Result<(), StoreError> {
-    store.set(&doc_key(doc.id()), &native::export(doc, set))?;
-    store.set(CURRENT_KEY, doc.id())
+/// The [`StoreError`] of the write that failed, or a failed read-back.
+pub async fn save<K: Kv>(kv: &K, doc: &Document, set: &AnnotationSet, base: Option<u64>, first_of_session: bool, now_ms: i64) -> Result<Saved, StoreError> {
+    let revision = base.map_or(1, |r| r + 1);
+    let record = Record::new(revision, now_ms, native::export(doc, set)).encode();
+    let mut also = vec![(CURRENT_KEY.to_owned(), doc.id().to_owned())];
+    if first_of_session || revision % 10 == 1 {
+        also.push((backup_key(doc.id(), (revision / 10) % N_BACKUPS), record.clone()));
+    }
+    match kv.cas(&doc_key(doc.id()), base, &record, &also).await? {
+        Cas::Stale(current) => Ok(Saved::Conflict(current)),
+        Cas::Written => match kv.get(&doc_key(doc.id())).await? {
+            Some(back) if back == record => Ok(Saved::At(revision)),
+            _ => Err(StoreError::Failed("the record read back differs from the one written".into())),
+        },
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Action, AnnId, Annotation, Span, Timestamp};
-
-    const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
-
-    fn seeded() -> (Document, AnnotationSet) {
-        let doc = Document::from_text(SEED);
-        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
-        let ann = Annotation::new(AnnId::new("a1").unwrap(), "Actor", Span::new(40, 58, doc.len_cp()).unwrap(), Timestamp(5));
-        set.apply(Action::Add(ann)).unwrap();
-        (doc, set)
-    }
-
-    #[test]
-    fn save_then_open_round_trips() {
-        let (doc, set) = seeded();
-        let mut store = MemoryStore::new();
-        let first = open(&mut store, &doc, &Schema::news(), 1);
-        assert!(first.annotations.is_empty() && first.notices.is_empty());
-        save(&mut store, &doc, &set).unwrap();
-        let again = open(&mut store, &doc, &Schema::news(), 2);
-        assert_eq!(again.annotations, set);
-        assert!(again.notices.is_empty());
-    }
-
-    #[test]
-    fn unreadable_value_is_kept_aside_and_reported() {
-        let (doc, _) = seeded();
-        let mut store = MemoryStore::new();
-        store.set(&doc_key(doc.id()), "{\"format\":\"spantag\",\"vers").unwrap();
-        let opened = open(&mut store, &doc, &Schema::news(), 77);
-        assert!(opened.annotations.is_empty());
-        assert!(!opened.write_blocked);
-        assert_eq!(opened.damaged_key.as_deref(), Some(format!("spantag:v2:damaged:{}:77", doc.id()).as_str()));
-        assert_eq!(store.get(opened.damaged_key.as_ref().unwrap()).unwrap().as_deref(), Some("{\"format\":\"spantag\",\"vers"));
-        assert!(opened.notices[0].contains("could not be read"), "{:?}", opened.notices);
-    }
-
-    #[test]
-    fn unreadable_value_that_cannot_be_copied_blocks_writes() {
-        let (doc, _) = seeded();
-        let damaged = "x".repeat(100);
-        let mut store = MemoryStore::with_quota(doc_key(doc.id()).len() + damaged.len() + 10);
-        store.set(&doc_key(doc.id()), &damaged).unwrap();
-        let opened = open(&mut store, &doc, &Schema::news(), 1);
-        assert!(opened.write_blocked);
-        assert!(opened.notices[0].contains("will not save over it"), "{:?}", opened.notices);
-        assert_eq!(store.get(&doc_key(doc.id())).unwrap(), Some(damaged), "untouched");
-    }
-
-    #[test]
-    fn partly_unreadable_value_keeps_the_good_items_and_a_copy() {
-        let (doc, set) = seeded();
-        let mut store = MemoryStore::new();
-        let bad = native::export(&doc, &set).replace("\"end\": 58", "\"end\": 5800000");
-        store.set(&doc_key(doc.id()), &bad).unwrap();
-        store.set(CURRENT_KEY, doc.id()).unwrap();
-        let opened = open(&mut store, &doc, &Schema::news(), 3);
-        assert!(opened.annotations.is_empty());
-        assert!(opened.damaged_key.is_some());
-        assert!(opened.notices[0].contains("past the end"), "{:?}", opened.notices);
-    }
-
-    #[test]
-    fn v1_storage_migrates_and_stays_as_a_backup() {
-        // A snapshot of localStorage written by spantag's version 1 build.
-        let snapshot: std::collections::BTreeMap<String, String> =
-            serde_json::from_str(include_str!("../../tests/fixtures/v1/localstorage.json")).unwrap();
-        let mut store = MemoryStore::new();
-        for (k, v) in &snapshot {
-            store.set(k, v).unwrap();
-        }
-        let seed = Document::from_text(SEED);
-        let opened = open(&mut store, &seed, &Schema::news(), 1);
-        assert!(opened.notices.is_empty(), "{:?}", opened.notices);
-        assert_eq!(opened.annotations.len(), 7);
-        assert_eq!(opened.document.text().as_str(), SEED);
-        save(&mut store, &opened.document, &opened.annotations).unwrap();
-        let v2 = store.get(&doc_key(opened.document.id())).unwrap().unwrap();
-        assert!(v2.contains("\"version\": 2"));
-        for (k, v) in &snapshot {
-            assert_eq!(store.get(k).unwrap().as_ref(), Some(v), "{k} is kept as a backup");
-        }
-        let again = open(&mut store, &seed, &Schema::news(), 2);
-        assert_eq!(again.annotations, opened.annotations);
-    }
-
-    #[test]
-    fn quota_errors_are_reported() {
-        let (doc, set) = seeded();
-        let mut store = MemoryStore::with_quota(100);
-        assert_eq!(save(&mut store, &doc, &set), Err(StoreError::QuotaExceeded));
-    }
-}
+mod tests;

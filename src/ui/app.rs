@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -21,42 +20,27 @@ use super::state::{plural, AppState, ImportMode, Msg, Notice, PendingImport, Sav
 use crate::formats::native;
 use crate::formats::MAX_IMPORT_BYTES;
 use crate::model::snap::{snap_selection, SnapMode};
-use crate::model::{AnnId, AnnotationSet, Document, Timestamp};
-use crate::storage::browser::BrowserStore;
-use crate::storage::{self, Store};
+use crate::model::{AnnId, Timestamp};
+use super::autosave::Autosave;
+use crate::storage::idb::IdbStore;
+use crate::storage::{self, Kv};
 
-/// Properties of [`App`]: the state to start from (opened from storage by `main`).
+/// Properties of [`App`]: the state to start from (opened from storage by `main`)
+/// and the IndexedDB store to save to (`None` in render tests, or where IndexedDB
+/// is unavailable).
 #[derive(Properties, Clone)]
 pub struct AppProps {
     /// The initial state.
     pub initial: Rc<AppState>,
+    /// Where to save.
+    #[prop_or_default]
+    pub kv: Option<Rc<IdbStore>>,
 }
 
 impl PartialEq for AppProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.initial, &other.initial)
     }
-}
-
-/// Pending autosave work.
-#[derive(Default)]
-struct Saver {
-    pending: Option<(Rc<Document>, Rc<AnnotationSet>)>,
-    timer: Option<Timeout>,
-}
-
-impl Saver {
-    fn flush(&mut self, dispatch: &Callback<Msg>) {
-        self.timer = None;
-        if let Some((doc, anns)) = self.pending.take() {
-            let r = storage::save(&mut BrowserStore, &doc, &anns).map_err(|e| e.to_string());
-            dispatch.emit(Msg::SaveResult(r));
-        }
-    }
-}
-
-fn flush_now(saver: &Rc<RefCell<Saver>>, dispatch: &Callback<Msg>) {
-    saver.borrow_mut().flush(dispatch);
 }
 
 /// The whole widget.
@@ -66,7 +50,6 @@ pub fn App(props: &AppProps) -> Html {
     let state = use_reducer(move || (*initial).clone());
     let article_ref = use_node_ref();
     let file_ref = use_node_ref();
-    let saver: Rc<RefCell<Saver>> = use_mut_ref(Saver::default);
     let latest: Rc<RefCell<Rc<AppState>>> = use_mut_ref(|| Rc::new((*props.initial).clone()));
     *latest.borrow_mut() = Rc::new((*state).clone());
     let dispatch: Callback<Msg> = {
@@ -80,40 +63,43 @@ pub fn App(props: &AppProps) -> Html {
         use_effect_with((), move |_| dom::install_label_styles(anns.labels()));
     }
 
-    // Autosave.
-    {
-        let saver = saver.clone();
+    // Autosave to IndexedDB, and the other tabs.
+    let autosave: Rc<Rc<Autosave>> = {
+        let kv = props.kv.clone();
+        let latest = latest.clone();
         let dispatch = dispatch.clone();
-        let st = state.clone();
+        use_memo((), move |_| Autosave::new(kv, latest, dispatch))
+    };
+    {
+        let autosave = autosave.clone();
+        let saving = state.save == SaveStatus::Saving;
         use_effect_with(state.n_edits, move |n| {
-            if *n > 0 && st.save != SaveStatus::Blocked {
-                let mut s = saver.borrow_mut();
-                if s.pending.as_ref().is_some_and(|(doc, _)| doc.id() != st.doc.id()) {
-                    s.flush(&dispatch);
-                }
-                s.pending = Some((st.doc.clone(), st.anns.clone()));
-                let saver2 = saver.clone();
-                let dispatch2 = dispatch.clone();
-                s.timer = Some(Timeout::new(300, move || flush_now(&saver2, &dispatch2)));
+            if *n > 0 && saving {
+                autosave.schedule(300);
             }
         });
     }
 
-    // Write pending work when the page is hidden or closed.
+    // Write pending work at once when the page is hidden or closed; ask the browser
+    // to keep the storage.
     {
-        let saver = saver.clone();
+        let autosave = autosave.clone();
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
             let doc = gloo_utils_document();
-            let s1 = saver.clone();
-            let d1 = dispatch.clone();
+            let a1 = autosave.clone();
             let hidden = EventListener::new(&doc, "visibilitychange", move |_| {
                 if gloo_utils_document().visibility_state() == web_sys::VisibilityState::Hidden {
-                    flush_now(&s1, &d1);
+                    a1.flush();
                 }
             });
             let window = web_sys::window().expect("a window");
-            let pagehide = EventListener::new(&window, "pagehide", move |_| flush_now(&saver, &dispatch));
+            let pagehide = EventListener::new(&window, "pagehide", move |_| autosave.flush());
+            wasm_bindgen_futures::spawn_local(async move {
+                if crate::storage::idb::request_persistence().await == Some(false) {
+                    dispatch.emit(Msg::PersistRefused);
+                }
+            });
             move || drop((hidden, pagehide))
         });
     }
@@ -220,13 +206,18 @@ pub fn App(props: &AppProps) -> Html {
 
     let ondecide = {
         let dispatch = dispatch.clone();
-        let saver = saver.clone();
+        let autosave = autosave.clone();
         move |mode: Option<ImportMode>| {
             let dispatch = dispatch.clone();
-            let saver = saver.clone();
+            let autosave = autosave.clone();
             Callback::from(move |_: MouseEvent| {
-                flush_now(&saver, &dispatch);
-                dispatch.emit(Msg::ImportDecide(mode));
+                // Store the current document's last changes before another one opens.
+                let dispatch = dispatch.clone();
+                let autosave = (*autosave).clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    autosave.settle().await;
+                    dispatch.emit(Msg::ImportDecide(mode));
+                });
             })
         }
     };
@@ -321,25 +312,38 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |_| dispatch.emit(Msg::Dismiss))
     };
     let ondamaged = {
+        let kv = props.kv.clone();
         let state = state.clone();
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
             let key = state.damaged_key.clone();
             let blocked = state.save == SaveStatus::Blocked;
             let key = key.unwrap_or_else(|| storage::doc_key(state.doc.id()));
-            let data = BrowserStore.get(&key).ok().flatten().unwrap_or_default();
             let name = format!("{}.damaged.json", state.doc.slug());
-            match dom::download(&name, "application/json", &data) {
-                Ok(()) if blocked => dispatch.emit(Msg::SetBlocked(false)),
-                Ok(()) => {}
-                Err(e) => dispatch.emit(Msg::Notify(Notice { is_error: true, text: format!("Download failed: {e}"), details: vec![] })),
-            }
+            let kv = kv.clone();
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let data = match &kv {
+                    Some(kv) => kv.get(&key).await.ok().flatten().unwrap_or_default(),
+                    None => String::new(),
+                };
+                match dom::download(&name, "application/json", &data) {
+                    Ok(()) if blocked => dispatch.emit(Msg::SetBlocked(false)),
+                    Ok(()) => {}
+                    Err(e) => dispatch.emit(Msg::Notify(Notice { is_error: true, text: format!("Download failed: {e}"), details: vec![] })),
+                }
+            });
         })
     };
 
     let labels = state.anns.labels().clone();
     let status = match &state.save {
-        SaveStatus::Saved => format!("Saved in this browser · {} annotation{}", state.anns.len(), plural(state.anns.len())),
+        SaveStatus::Saved => format!(
+            "Saved in this browser · {} annotation{}{}",
+            state.anns.len(),
+            plural(state.anns.len()),
+            if state.persist_refused { " · the browser may clear its storage (persistence refused): export to keep a copy" } else { "" }
+        ),
         SaveStatus::Saving => "Saving…".to_owned(),
         SaveStatus::Failed(e) => format!("Not saved: {e}. Your work is still here; export it to keep it."),
         SaveStatus::Blocked => "Saving paused to protect stored data that could not be read. Download it, or export your work.".to_owned(),

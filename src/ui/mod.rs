@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod article;
+pub mod autosave;
 pub mod dom;
 pub mod events_table;
 pub mod list;

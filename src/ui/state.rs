@@ -111,6 +111,15 @@ pub struct AppState {
     pub hover: Option<AnnId>,
     /// Show every annotation's links, not only the selection's.
     pub show_all_links: bool,
+    /// The stored revision this state builds on (`None`: nothing readable stored).
+    pub revision: Option<u64>,
+    /// Actions applied since the stored revision, replayed on top of another tab's
+    /// newer save (see `storage::sync`).
+    pub unsaved: Rc<Vec<Action>>,
+    /// The whole state replaces what is stored (after an import), whatever its revision.
+    pub full_write: bool,
+    /// The browser refused to make storage persistent.
+    pub persist_refused: bool,
     /// Makes ids unique across tabs and sessions (time and randomness from the UI).
     pub id_seed: Rc<str>,
     /// Counts ids made in this session.
@@ -195,6 +204,28 @@ pub enum Msg {
     Hover(Option<AnnId>),
     /// Show every annotation's links.
     ShowAllLinks(bool),
+    /// The browser refused `navigator.storage.persist()`.
+    PersistRefused,
+    /// A save landed: the first `n_saved` unsaved actions are stored, at `revision`.
+    Saved {
+        /// The document saved.
+        doc_id: String,
+        /// The stored revision.
+        revision: u64,
+        /// How many unsaved actions the saved snapshot held.
+        n_saved: usize,
+        /// Whether the snapshot was a full write.
+        full: bool,
+    },
+    /// Another tab saved `revision` first: replay the unsaved actions on `base`.
+    Rebase {
+        /// The document.
+        doc_id: String,
+        /// What is stored now (`None`: storage was wiped; keep everything here).
+        base: Option<Rc<AnnotationSet>>,
+        /// Its revision.
+        revision: Option<u64>,
+    },
     /// Filter the list by label (or show all).
     Filter(Option<String>),
     /// Undo the last change.
@@ -244,6 +275,10 @@ impl AppState {
             view: View::Article,
             hover: None,
             show_all_links: false,
+            revision: None,
+            unsaved: Rc::new(Vec::new()),
+            full_write: false,
+            persist_refused: false,
             id_seed: Rc::from("t"),
             n_ids: 0,
         }
@@ -335,8 +370,9 @@ impl AppState {
     /// Applies an action to the annotations and records its inverse for undo.
     fn edit(mut self, action: Action, redo: bool) -> Result<AppState, Refusal> {
         let mut anns = (*self.anns).clone();
-        let inverse = anns.apply(action)?;
+        let inverse = anns.apply(action.clone())?;
         self.anns = Rc::new(anns);
+        Rc::make_mut(&mut self.unsaved).push(action);
         Rc::make_mut(&mut self.undo).push(inverse);
         if !redo {
             self.redo = Rc::new(Vec::new());
@@ -374,8 +410,11 @@ impl AppState {
             self.doc = Rc::new(imported.document.clone());
             self.blocks = Rc::new(self.doc.blocks());
             self.filter = None;
+            self.revision = None;
         }
         self.anns = Rc::new(anns);
+        self.unsaved = Rc::new(Vec::new());
+        self.full_write = true;
         self.selected = None;
         self.undo = Rc::new(Vec::new());
         self.redo = Rc::new(Vec::new());
@@ -599,6 +638,59 @@ impl Reducible for AppState {
                 next.show_all_links = on;
                 Rc::new(next)
             }
+            Msg::PersistRefused => {
+                let mut next = (*self).clone();
+                next.persist_refused = true;
+                Rc::new(next)
+            }
+            Msg::Saved { doc_id, revision, n_saved, full } => {
+                if doc_id != self.doc.id() {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.revision = Some(revision);
+                let unsaved = Rc::make_mut(&mut next.unsaved);
+                unsaved.drain(..n_saved.min(unsaved.len()));
+                if full {
+                    next.full_write = false;
+                }
+                next.save = if next.unsaved.is_empty() && !next.full_write { SaveStatus::Saved } else { SaveStatus::Saving };
+                Rc::new(next)
+            }
+            Msg::Rebase { doc_id, base, revision } => {
+                if doc_id != self.doc.id() {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.revision = revision;
+                match base {
+                    // The other tab's newer work comes first; ours is replayed on it.
+                    Some(base) if !next.full_write => {
+                        let r = crate::storage::sync::rebase(&base, &next.unsaved);
+                        if r.n_dropped > 0 {
+                            next.notice = Some(Notice::info(format!(
+                                "Another tab changed this document; {} of your changes no longer applied (their annotation was removed or made there too).",
+                                r.n_dropped
+                            )));
+                        }
+                        if next.selected.as_ref().is_some_and(|id| r.set.get(id).is_none()) {
+                            next.selected = None;
+                        }
+                        next.anns = Rc::new(r.set);
+                        next.unsaved = Rc::new(r.applied);
+                    }
+                    _ => {}
+                }
+                // Write again only if this tab has something the store lacks (or the
+                // store was wiped); otherwise two tabs would answer each other forever.
+                if !next.unsaved.is_empty() || next.full_write || next.revision.is_none() {
+                    next.n_edits += 1;
+                    next.save = SaveStatus::Saving;
+                } else {
+                    next.save = SaveStatus::Saved;
+                }
+                Rc::new(next)
+            }
             Msg::SetSnapWords(on) => {
                 let mut next = (*self).clone();
                 next.snap_words = on;
@@ -626,9 +718,10 @@ impl Reducible for AppState {
                 }
                 let target = target_of(&action);
                 let mut anns = (*next.anns).clone();
-                match anns.apply(action) {
+                match anns.apply(action.clone()) {
                     Ok(inverse) => {
                         next.anns = Rc::new(anns);
+                        Rc::make_mut(&mut next.unsaved).push(action);
                         if undo {
                             Rc::make_mut(&mut next.redo).push(inverse);
                         } else {

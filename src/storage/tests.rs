@@ -1,0 +1,261 @@
+//! Storage tests over [`MemoryStore`]: round trips, stale writes, damaged and
+//! truncated records, wiped storage, newer schemas, quota, migrations from every
+//! earlier stored version (fixtures), and two tabs editing at once.
+
+use super::sync::rebase;
+use super::*;
+use crate::model::{Action, AnnId, Annotation, Span, Timestamp};
+
+const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+
+fn seed() -> Document {
+    Document::from_text(SEED)
+}
+
+fn seeded() -> (Document, AnnotationSet) {
+    let doc = seed();
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    let ann = Annotation::new(AnnId::new("a1").unwrap(), "Actor", Span::new(40, 58, doc.len_cp()).unwrap(), Timestamp(5));
+    set.apply(Action::Add(ann)).unwrap();
+    (doc, set)
+}
+
+fn no_legacy() -> MemoryStore {
+    MemoryStore::new()
+}
+
+#[tokio::test]
+async fn save_then_open_round_trips_with_revisions() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    let first = open(&kv, &no_legacy(), &doc, &Schema::news(), 1).await;
+    assert!(first.annotations.is_empty() && first.notices.is_empty() && first.revision.is_none());
+    assert_eq!(save(&kv, &doc, &set, None, true, 10).await, Ok(Saved::At(1)));
+    assert_eq!(save(&kv, &doc, &set, Some(1), false, 11).await, Ok(Saved::At(2)));
+    let again = open(&kv, &no_legacy(), &doc, &Schema::news(), 2).await;
+    assert_eq!(again.annotations, set);
+    assert_eq!(again.revision, Some(2));
+    assert!(again.notices.is_empty());
+}
+
+#[tokio::test]
+async fn a_write_against_a_stale_revision_is_refused() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    save(&kv, &doc, &set, None, true, 1).await.unwrap();
+    save(&kv, &doc, &set, Some(1), false, 2).await.unwrap();
+    let before = Kv::get(&kv, &doc_key(doc.id())).await.unwrap();
+    let stale = save(&kv, &doc, &AnnotationSet::new(doc.len_cp(), Schema::news()), Some(1), false, 3).await.unwrap();
+    assert_eq!(stale, Saved::Conflict(before.clone()));
+    assert_eq!(Kv::get(&kv, &doc_key(doc.id())).await.unwrap(), before, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_truncated_record_falls_back_to_the_last_good_backup() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    save(&kv, &doc, &set, None, true, 1).await.unwrap();
+    let good = Kv::get(&kv, &doc_key(doc.id())).await.unwrap().unwrap();
+    // A tab killed mid-save leaves half a record.
+    kv.put(&doc_key(doc.id()), &good[..good.len() / 2]).await.unwrap();
+    let opened = open(&kv, &no_legacy(), &doc, &Schema::news(), 77).await;
+    assert_eq!(opened.annotations, set, "the backup is loaded");
+    assert!(opened.notices.iter().any(|n| n.contains("restored from the last good backup")), "{:?}", opened.notices);
+    let aside = opened.damaged_key.clone().unwrap();
+    assert_eq!(Kv::get(&kv, &aside).await.unwrap().unwrap(), &good[..good.len() / 2], "the damaged copy is kept");
+    assert_eq!(opened.revision, None);
+    // The next save replaces the damaged record (its revision is unreadable).
+    assert_eq!(save(&kv, &opened.document, &opened.annotations, opened.revision, true, 78).await, Ok(Saved::At(1)));
+}
+
+#[tokio::test]
+async fn a_checksum_mismatch_is_damage() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    save(&kv, &doc, &set, None, true, 1).await.unwrap();
+    let good = Kv::get(&kv, &doc_key(doc.id())).await.unwrap().unwrap();
+    let flipped = good.replacen("Actor", "Event", 1);
+    kv.put(&doc_key(doc.id()), &flipped).await.unwrap();
+    let err = Record::decode(&flipped).unwrap_err();
+    assert!(err.to_string().contains("checksum"), "{err}");
+    let opened = open(&kv, &no_legacy(), &doc, &Schema::news(), 2).await;
+    assert_eq!(opened.annotations, set);
+}
+
+#[tokio::test]
+async fn wiped_storage_is_rebuilt_and_an_empty_store_never_overwrites_a_backup() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    save(&kv, &doc, &set, None, true, 1).await.unwrap();
+    // Only the main record disappears: the backup is loaded, not an empty document.
+    let backup = Kv::get(&kv, &backup_key(doc.id(), 0)).await.unwrap();
+    kv.map.borrow_mut().remove(&doc_key(doc.id()));
+    let opened = open(&kv, &no_legacy(), &doc, &Schema::news(), 2).await;
+    assert_eq!(opened.annotations, set);
+    assert_eq!(Kv::get(&kv, &backup_key(doc.id(), 0)).await.unwrap(), backup);
+    // Everything wiped while the page is open: the next write sees no record and
+    // the caller rebuilds from memory.
+    kv.wipe();
+    assert_eq!(save(&kv, &doc, &set, Some(1), false, 3).await, Ok(Saved::Conflict(None)));
+    assert_eq!(save(&kv, &doc, &set, None, true, 4).await, Ok(Saved::At(1)));
+    assert_eq!(open(&kv, &no_legacy(), &doc, &Schema::news(), 5).await.annotations, set);
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_and_left_untouched() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    let newer = Record { schema: SCHEMA + 1, ..Record::new(9, 1, native::export(&doc, &set)) }.encode();
+    kv.put(&doc_key(doc.id()), &newer).await.unwrap();
+    let opened = open(&kv, &no_legacy(), &doc, &Schema::news(), 2).await;
+    assert!(opened.write_blocked);
+    assert!(opened.notices[0].contains("newer spantag"), "{:?}", opened.notices);
+    assert_eq!(Kv::get(&kv, &doc_key(doc.id())).await.unwrap().unwrap(), newer);
+}
+
+#[tokio::test]
+async fn quota_errors_are_reported_and_change_nothing() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::with_quota(100);
+    assert_eq!(save(&kv, &doc, &set, None, true, 1).await, Err(StoreError::QuotaExceeded));
+    assert_eq!(Kv::get(&kv, &doc_key(doc.id())).await.unwrap(), None);
+}
+
+async fn migrate(fixture: &str, n_annotations: usize, n_relations: usize) {
+    let snapshot: BTreeMap<String, String> = serde_json::from_str(fixture).unwrap();
+    let mut legacy = MemoryStore::new();
+    for (k, v) in &snapshot {
+        legacy.set(k, v).unwrap();
+    }
+    let kv = MemoryStore::new();
+    let opened = open(&kv, &legacy, &seed(), &Schema::news(), 1).await;
+    assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+    assert_eq!(opened.annotations.len(), n_annotations);
+    assert_eq!(opened.annotations.relations().len(), n_relations);
+    assert_eq!(opened.document.text().as_str(), SEED);
+    assert_eq!(save(&kv, &opened.document, &opened.annotations, opened.revision, true, 2).await, Ok(Saved::At(1)));
+    let again = open(&kv, &MemoryStore::new(), &seed(), &Schema::news(), 3).await;
+    assert_eq!(again.annotations, opened.annotations, "IndexedDB now holds it");
+    for (k, v) in &snapshot {
+        assert_eq!(Store::get(&legacy, k).unwrap().as_ref(), Some(v), "{k} is kept in localStorage as a backup");
+    }
+}
+
+#[tokio::test]
+async fn v1_local_storage_migrates() {
+    migrate(include_str!("../../tests/fixtures/v1/localstorage.json"), 7, 0).await;
+}
+
+#[tokio::test]
+async fn v2_local_storage_migrates() {
+    migrate(include_str!("../../tests/fixtures/v2/localstorage.json"), 3, 1).await;
+}
+
+#[tokio::test]
+async fn v3_indexeddb_record_fixture_reads() {
+    let snapshot: BTreeMap<String, String> = serde_json::from_str(include_str!("../../tests/fixtures/v3/indexeddb.json")).unwrap();
+    let kv = MemoryStore::new();
+    for (k, v) in &snapshot {
+        kv.put(k, v).await.unwrap();
+    }
+    let opened = open(&kv, &MemoryStore::new(), &seed(), &Schema::news(), 1).await;
+    assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+    assert!(opened.revision.is_some());
+    assert!(!opened.annotations.is_empty());
+}
+
+/// Two tabs share one store and make 1,000 interleaved random edits, each saving
+/// with compare-and-swap and rebasing on conflict: no edit is lost.
+#[tokio::test]
+async fn two_tabs_1000_interleaved_edits_lose_nothing() {
+    struct Tab {
+        set: AnnotationSet,
+        unsaved: Vec<Action>,
+        rev: Option<u64>,
+    }
+    let doc = seed();
+    let kv = MemoryStore::new();
+    let empty = AnnotationSet::new(doc.len_cp(), Schema::news());
+    let mut tabs = [Tab { set: empty.clone(), unsaved: vec![], rev: None }, Tab { set: empty.clone(), unsaved: vec![], rev: None }];
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut expected: BTreeMap<AnnId, (usize, usize)> = BTreeMap::new();
+    let mut used = std::collections::BTreeSet::new();
+    for i in 0..1000 {
+        let t = (next() % 2) as usize;
+        let tab = &mut tabs[t];
+        let action = if next() % 5 == 0 && !tab.set.is_empty() {
+            let victim = tab.set.items()[(next() as usize) % tab.set.len()].id.clone();
+            expected.remove(&victim);
+            Action::Remove { id: victim }
+        } else {
+            let (start, len) = loop {
+                let s = (next() as usize) % (doc.len_cp() - 20);
+                let l = 1 + (next() as usize) % 15;
+                if used.insert((s, l)) {
+                    break (s, l);
+                }
+            };
+            let id = AnnId::new(format!("t{t}-{i}")).unwrap();
+            expected.insert(id.clone(), (start, start + len));
+            Action::Add(Annotation::new(id, "Actor", Span::new(start, start + len, doc.len_cp()).unwrap(), Timestamp(i)))
+        };
+        tab.set.apply(action.clone()).unwrap();
+        tab.unsaved.push(action);
+        // Each tab saves now and then, as autosave does; the other may have saved since.
+        if next() % 3 == 0 {
+            loop {
+                match save(&kv, &doc, &tab.set, tab.rev, false, i as i64).await.unwrap() {
+                    Saved::At(rev) => {
+                        tab.rev = Some(rev);
+                        tab.unsaved.clear();
+                        break;
+                    }
+                    Saved::Conflict(current) => {
+                        let rec = Record::decode(&current.unwrap()).unwrap();
+                        let base = native::import(&rec.payload, &Schema::news()).unwrap().annotations;
+                        let r = rebase(&base, &tab.unsaved);
+                        // A removal of something the other tab had not seen yet is
+                        // dropped; the other tab's removals win the same way.
+                        tab.set = r.set;
+                        tab.unsaved = r.applied;
+                        tab.rev = Some(rec.revision);
+                    }
+                }
+            }
+        }
+    }
+    // Both tabs save their last work.
+    for t in 0..2 {
+        loop {
+            let tab = &mut tabs[t];
+            match save(&kv, &doc, &tab.set, tab.rev, false, 5000).await.unwrap() {
+                Saved::At(rev) => {
+                    tab.rev = Some(rev);
+                    break;
+                }
+                Saved::Conflict(current) => {
+                    let rec = Record::decode(&current.unwrap()).unwrap();
+                    let base = native::import(&rec.payload, &Schema::news()).unwrap().annotations;
+                    let r = rebase(&base, &tab.unsaved);
+                    tab.set = r.set;
+                    tab.unsaved = r.applied;
+                    tab.rev = Some(rec.revision);
+                }
+            }
+        }
+    }
+    let stored = open(&kv, &MemoryStore::new(), &doc, &Schema::news(), 1).await.annotations;
+    stored.check_invariants().unwrap();
+    let got: BTreeMap<AnnId, (usize, usize)> = stored.items().iter().map(|a| (a.id.clone(), (a.span.start(), a.span.end()))).collect();
+    let lost: Vec<_> = expected.keys().filter(|id| !got.contains_key(*id)).collect();
+    let extra: Vec<_> = got.keys().filter(|id| !expected.contains_key(*id)).collect();
+    assert!(lost.is_empty(), "{} edits lost: {lost:?}", lost.len());
+    assert!(extra.is_empty(), "{} removed annotations came back: {extra:?}", extra.len());
+    assert!(got.len() > 300, "the test made real work: {}", got.len());
+}
