@@ -67,6 +67,18 @@ export async function openPage(context, url) {
   return page;
 }
 
+/** Opens the widget in a new tab of the same browser (same storage). */
+export async function openTab(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.problems = problems;
+  await page.goto(url);
+  await page.waitForSelector('article p');
+  return page;
+}
+
 /** The client rects around the n-th occurrence of `needle` in the article's text. */
 export async function textBox(page, needle, nth = 0) {
   return page.evaluate(([needle, nth]) => {
@@ -130,3 +142,43 @@ export async function importFile(page, name, content) {
 
 /** Slices a string by code points, the model's unit. */
 export const cpSlice = (s, start, end) => [...s].slice(start, end).join('');
+
+/**
+ * Records every Content-Security-Policy violation in every page of `context`, from
+ * the first script on, in `window.__cspViolations` (read with `cspViolations`).
+ */
+export async function recordCspViolations(context) {
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} (${e.sourceFile || '?'}:${e.lineNumber}) ${e.sample || ''}`.trim());
+    }, true);
+  });
+}
+
+/** The CSP violations recorded so far in `page` (see recordCspViolations). */
+export const cspViolations = (page) => page.evaluate(() => window.__cspViolations || []);
+
+/** FNV-1a 64 of the UTF-8 bytes of `s`, as 16 hex digits: a native file's document.id. */
+export const fnv = (s) => {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(s, 'utf8')) { h ^= BigInt(b); h = (h * 0x100000001b3n) & 0xffffffffffffffffn; }
+  return h.toString(16).padStart(16, '0');
+};
+
+/** A native (version 2) file for `text` with these annotations (each needs id, label, start, end; quotes are filled in). */
+export function nativeFile(text, annotations = [], title = 'Test document') {
+  const cps = [...text];
+  const slice = (a, b) => cps.slice(a, b).join('');
+  return {
+    format: 'spantag', version: 2, offset_unit: 'codepoint',
+    document: { id: fnv(text), title, length: cps.length, text },
+    labels: [],
+    annotations: annotations.map((a) => ({
+      created: '2024-03-26T10:00:00.000Z', modified: '2024-03-26T10:00:00.000Z',
+      quote: { exact: slice(a.start, a.end), prefix: slice(Math.max(0, a.start - 32), a.start), suffix: slice(a.end, a.end + 32) },
+      ...a,
+    })),
+    relations: [], entities: [],
+  };
+}

@@ -21,6 +21,7 @@ use crate::formats::native;
 use crate::formats::MAX_IMPORT_BYTES;
 use crate::model::snap::{snap_selection, SnapMode};
 use crate::model::{AnnId, Timestamp};
+use super::api::Api;
 use super::autosave::Autosave;
 use crate::storage::idb::IdbStore;
 use crate::storage::{self, Kv};
@@ -102,6 +103,20 @@ pub fn App(props: &AppProps) -> Html {
             });
             move || drop((hidden, pagehide))
         });
+    }
+
+    // The embedding API (window.spantag) and the change event.
+    {
+        let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let api = Api::install(latest, dispatch);
+            move || drop(api)
+        });
+    }
+    {
+        let st = state.clone();
+        use_effect_with((state.n_edits, state.revision), move |_| Api::changed(&st));
     }
 
     // Keyboard.

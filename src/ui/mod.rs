@@ -4,6 +4,7 @@
 //! DOM offsets (UTF-16) are converted. Components render text as text nodes only:
 //! nothing from a document, a label or an import is ever parsed as HTML.
 
+pub mod api;
 pub mod app;
 pub mod article;
 pub mod autosave;

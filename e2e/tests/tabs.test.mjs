@@ -1,0 +1,82 @@
+// Two tabs on the same document make 1,000 interleaved random edits through the
+// embedding API (the same reducer as the keys): zero edits lost, both tabs agree,
+// and a reload shows the same work. Also: storage wiped while the page is open is
+// rebuilt from memory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, closeAll, openProfile, openPage, openTab, SEED } from '../lib/harness.mjs';
+
+let server;
+before(async () => { server = await serve(); });
+after(async () => { await closeAll(); await server.close(); });
+
+const LEN = [...SEED].length;
+
+async function settled(page) {
+  await page.waitForFunction(() => { const s = window.spantag?.status(); return s && s.saved && s.unsaved === 0; }, null, { timeout: 60000 });
+}
+
+test('two tabs, 1,000 interleaved random edits: zero lost', async () => {
+  const { context } = await openProfile();
+  const tabs = [await openPage(context, server.url), await openTab(context, server.url)];
+  let seed = 12345;
+  const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const added = new Set();
+  const removed = new Set();
+  const used = new Set();
+  for (let i = 0; i < 1000; i++) {
+    const page = tabs[rand() < 0.5 ? 0 : 1];
+    const mine = await page.evaluate(() => window.spantag.annotations().map((x) => x.id));
+    if (rand() < 0.2 && mine.length > 0) {
+      const id = mine[Math.floor(rand() * mine.length)];
+      await page.evaluate((id) => window.spantag.remove(id), id);
+      removed.add(id);
+    } else {
+      let s, e, label;
+      do {
+        s = Math.floor(rand() * (LEN - 20));
+        e = s + 1 + Math.floor(rand() * 15);
+        label = ['Actor', 'Event', 'Claim'][Math.floor(rand() * 3)];
+      } while (used.has(`${s}:${e}:${label}`));
+      used.add(`${s}:${e}:${label}`);
+      added.add(await page.evaluate(([l, s, e]) => window.spantag.tag(l, s, e), [label, s, e]));
+    }
+    // Let autosave and the other tab's updates interleave with the edits.
+    if (rand() < 0.05) await page.waitForTimeout(Math.floor(rand() * 400));
+  }
+  await settled(tabs[0]);
+  await settled(tabs[1]);
+  const expected = [...added].filter((id) => !removed.has(id)).sort();
+  const ids = async (p) => (await p.evaluate(() => window.spantag.annotations().map((x) => x.id))).sort();
+  await Promise.all(tabs.map((p) => p.waitForFunction((n) => window.spantag.annotations().length === n, expected.length, { timeout: 30000 }).catch(() => {})));
+  const [ia, ib] = [await ids(tabs[0]), await ids(tabs[1])];
+  const lost = expected.filter((id) => !ia.includes(id));
+  assert.equal(lost.length, 0, `${lost.length} edits lost in tab A`);
+  assert.deepEqual(ia, expected, 'tab A holds every edit and no removed one');
+  assert.deepEqual(ib, expected, 'tab B agrees');
+  await tabs[1].reload();
+  await tabs[1].waitForSelector('article p');
+  await tabs[1].waitForFunction(() => window.spantag);
+  assert.deepEqual(await ids(tabs[1]), expected, 'a reload shows the same work');
+  for (const p of tabs) assert.deepEqual(p.problems, []);
+  await context.close();
+});
+
+test('storage wiped while the page is open is rebuilt from memory', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await page.evaluate(() => { window.spantag.tag('Actor', 40, 58); });
+  await settled(page);
+  // Safari's 7-day rule, or "clear site data": the database disappears under the page.
+  await page.evaluate(() => new Promise((res) => {
+    const r = indexedDB.open('spantag', 1);
+    r.onsuccess = () => { const tx = r.result.transaction('kv', 'readwrite'); tx.objectStore('kv').clear(); tx.oncomplete = res; };
+  }));
+  await page.evaluate(() => { window.spantag.tag('Event', 68, 107); });
+  await page.getByText(/rebuilt from the work on this page/).waitFor();
+  await settled(page);
+  await page.reload();
+  await page.waitForFunction(() => window.spantag && window.spantag.annotations().length === 2);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
