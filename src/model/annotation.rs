@@ -438,7 +438,8 @@ impl AnnotationSet {
                     return Err(Refusal::Duplicate { existing: existing.id.clone() });
                 }
                 let mut undo = Vec::new();
-                // Entity membership only holds for Actors.
+                // Entity membership only holds for Actors. (`drop_member` returns its
+                // undo actions in the order they must be applied.)
                 if label != "Actor" {
                     if let Some(e) = self.entity_of(&id).cloned() {
                         undo.extend(self.drop_member(&e, &id));
@@ -465,11 +466,11 @@ impl AnnotationSet {
                 for r in &broken {
                     self.relations.retain(|x| x.id != r.id);
                 }
-                // Undo order: restore the label and attributes first, then the links and entities.
+                // Undo order: the old annotation (label and attributes), then its entity
+                // and the links to the entity, then its own links.
                 let mut inverse = vec![Action::Remove { id: id.clone() }, Action::Add(old)];
-                inverse.extend(broken.into_iter().map(Action::Link));
-                undo.reverse();
                 inverse.extend(undo);
+                inverse.extend(broken.into_iter().map(Action::Link));
                 Ok(Action::Batch(inverse))
             }
             Action::Remove { id } => {
@@ -777,6 +778,22 @@ mod tests {
         let undo = s.apply(Action::Relabel { id: id("ev"), label: "Claim".into(), at: Timestamp(3) }).unwrap();
         assert!(s.relations().is_empty());
         s.check_invariants().unwrap();
+        s.apply(undo).unwrap();
+        assert_eq!(s, full);
+    }
+
+    /// Found by pt_model: undoing a relabel of an entity's only mention restored the
+    /// links to the entity before the entity itself, and was refused.
+    #[test]
+    fn relabel_undo_restores_the_entity_before_links_to_it() {
+        let mut s = set();
+        s.apply(Action::Add(ann("ac", "Actor", 0, 5))).unwrap();
+        s.apply(Action::Add(ann("ev", "Event", 10, 20))).unwrap();
+        s.apply(Action::PutEntity(Entity { id: id("E0"), name: "A".into(), kind: String::new(), members: vec![id("ac")] })).unwrap();
+        s.apply(link("r", "source", "ev", "E0")).unwrap();
+        let full = s.clone();
+        let undo = s.apply(Action::Relabel { id: id("ac"), label: "Claim".into(), at: Timestamp(2) }).unwrap();
+        assert!(s.entities().is_empty() && s.relations().is_empty());
         s.apply(undo).unwrap();
         assert_eq!(s, full);
     }
