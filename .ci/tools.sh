@@ -47,3 +47,8 @@ if [ ! -f "$_root/target/.fetched" ] || [ "$_root/Cargo.lock" -nt "$_root/target
   say "fetching crates (cargo fetch), since trunk builds offline"
   (cd "$_root" && cargo fetch --quiet && mkdir -p target && touch target/.fetched)
 fi
+
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  say "installing jsonschema (pip), for the W3C export's schema check"
+  python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --break-system-packages jsonschema
+fi

@@ -5,7 +5,13 @@
 //! tested natively on its own.
 
 pub mod events_csv;
+pub mod brat;
+pub mod conll;
+pub mod doccano;
+pub mod labelstudio;
 pub mod native;
+pub mod prodigy;
+pub mod w3c;
 
 /// The largest file any importer reads. It is checked before parsing, so a huge
 /// file is refused at once instead of freezing the page. An L-size document
@@ -70,6 +76,522 @@ pub fn check_depth(text: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+use std::rc::Rc;
+
+use self::native::{ImportError, Imported};
+use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Relation, Schema, Span, Timestamp};
+
+/// Every format spantag exports and imports.
+///
+/// The hard part is that every other tool holds less than spantag and counts
+/// differently. [`export`] therefore says, in [`Exported::notes`], everything a
+/// format left out, and [`import`] checks every span against the text (range,
+/// quote) in the format's own unit before anything reaches the model. The formats
+/// and what each loses are listed in `docs/formats.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// spantag's own JSON: lossless.
+    Native,
+    /// W3C Web Annotation (JSON-LD), an `AnnotationCollection`.
+    W3c,
+    /// brat standoff: the `.txt`, the `.ann` and an `annotation.conf`, in a zip.
+    Brat,
+    /// doccano JSONL, relation-extraction shape (`entities` and `relations`).
+    Doccano,
+    /// doccano JSONL, sequence-labelling shape (`label: [[s, e, "L"]]`).
+    DoccanoSeq,
+    /// Label Studio JSON tasks, with the labeling config as a second file.
+    LabelStudio,
+    /// Prodigy JSONL: tokens, spans and relations.
+    Prodigy,
+    /// CoNLL BIO: one token per line with its tag.
+    Conll,
+}
+
+impl Format {
+    /// Every format, in menu order.
+    pub const ALL: [Format; 8] =
+        [Format::Native, Format::W3c, Format::Brat, Format::Doccano, Format::DoccanoSeq, Format::LabelStudio, Format::Prodigy, Format::Conll];
+
+    /// The file types the import input accepts, for `<input accept>`.
+    pub const ACCEPT: &'static str =
+        ".json,.jsonld,.jsonl,.zip,.ann,.conll,.bio,.iob,application/json,application/ld+json,application/zip";
+
+    /// A stable id, used as the menu value.
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Native => "native",
+            Format::W3c => "w3c",
+            Format::Brat => "brat",
+            Format::Doccano => "doccano",
+            Format::DoccanoSeq => "doccano-seq",
+            Format::LabelStudio => "labelstudio",
+            Format::Prodigy => "prodigy",
+            Format::Conll => "conll",
+        }
+    }
+
+    /// The format with this id.
+    pub fn from_id(id: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.id() == id)
+    }
+
+    /// The name shown in the menu.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Native => "spantag JSON (lossless)",
+            Format::W3c => "W3C Web Annotation",
+            Format::Brat => "brat standoff (zip)",
+            Format::Doccano => "doccano JSONL (relations)",
+            Format::DoccanoSeq => "doccano JSONL (sequence labelling)",
+            Format::LabelStudio => "Label Studio JSON",
+            Format::Prodigy => "Prodigy JSONL",
+            Format::Conll => "CoNLL BIO",
+        }
+    }
+
+    /// The names of the files an export writes for a document with this slug, the
+    /// main file first. Each name says the format.
+    pub fn file_names(self, slug: &str) -> Vec<String> {
+        match self {
+            Format::Native => vec![format!("{slug}.spantag.json")],
+            Format::W3c => vec![format!("{slug}.w3c.jsonld")],
+            Format::Brat => vec![format!("{slug}.brat.zip")],
+            Format::Doccano => vec![format!("{slug}.doccano.jsonl")],
+            Format::DoccanoSeq => vec![format!("{slug}.doccano-seq.jsonl")],
+            Format::LabelStudio => vec![format!("{slug}.labelstudio.json"), format!("{slug}.labelstudio-config.xml")],
+            Format::Prodigy => vec![format!("{slug}.prodigy.jsonl")],
+            Format::Conll => vec![format!("{slug}.conll")],
+        }
+    }
+}
+
+/// One exported file: its name, MIME type and bytes.
+pub type ExportFile = (String, &'static str, Vec<u8>);
+
+/// What an export wrote, and what it had to leave out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exported {
+    /// The files, the main one first.
+    pub files: Vec<ExportFile>,
+    /// Sentences for the person: everything the format could not hold, item by item
+    /// where items were left out. Empty when nothing was lost.
+    pub notes: Vec<String>,
+}
+
+/// Exports a document and its annotations in `format`. Never fails: what the format
+/// cannot hold is listed in [`Exported::notes`].
+pub fn export(format: Format, doc: &Document, set: &AnnotationSet) -> Exported {
+    let names = format.file_names(&doc.slug());
+    let main = names[0].clone();
+    let json = "application/json";
+    let jsonl = "application/jsonl";
+    let (files, notes) = match format {
+        Format::Native => (vec![(main, json, native::export(doc, set).into_bytes())], Vec::new()),
+        Format::W3c => (vec![(main, "application/ld+json", w3c::export(doc, set).into_bytes())], w3c::LOSES.notes(set, "W3C Web Annotation")),
+        Format::Brat => (vec![(main, "application/zip", brat::export_zip(doc, set))], brat::notes(set)),
+        Format::Doccano => (vec![(main, jsonl, doccano::export(doc, set).into_bytes())], doccano::LOSES.notes(set, "doccano JSONL")),
+        Format::DoccanoSeq => {
+            (vec![(main, jsonl, doccano::export_seq(doc, set).into_bytes())], doccano::LOSES_SEQ.notes(set, "doccano sequence labelling"))
+        }
+        Format::LabelStudio => (
+            vec![
+                (main, json, labelstudio::export(doc, set).into_bytes()),
+                (names[1].clone(), "application/xml", labelstudio::config(set.schema()).into_bytes()),
+            ],
+            labelstudio::LOSES.notes(set, "Label Studio JSON"),
+        ),
+        Format::Prodigy => (vec![(main, jsonl, prodigy::export(doc, set).into_bytes())], prodigy::LOSES.notes(set, "Prodigy JSONL")),
+        Format::Conll => {
+            let (text, notes) = conll::export(doc, set);
+            (vec![(main, "text/plain", text.into_bytes())], notes)
+        }
+    };
+    Exported { files, notes }
+}
+
+/// Which format a file is in, from its name and its first bytes.
+pub fn detect(bytes: &[u8], file_name: &str) -> Option<Format> {
+    let name = file_name.to_ascii_lowercase();
+    if bytes.starts_with(b"PK") || name.ends_with(".zip") || name.ends_with(".ann") {
+        return Some(Format::Brat);
+    }
+    if [".conll", ".bio", ".iob", ".conll2003"].iter().any(|e| name.ends_with(e)) {
+        return Some(Format::Conll);
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let head = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    if head.starts_with('{') || head.starts_with('[') {
+        // The first record's keys: each tool's shape has its own.
+        let probe = if name.ends_with(".jsonl") { head.lines().next().unwrap_or("") } else { head };
+        let has = |key: &str| probe.contains(&format!("\"{key}\""));
+        return if has("format") && probe.contains("\"spantag\"") {
+            Some(Format::Native)
+        } else if has("@context") {
+            Some(Format::W3c)
+        } else if has("tokens") || has("token_start") {
+            Some(Format::Prodigy)
+        } else if has("data") && (has("annotations") || has("predictions")) {
+            Some(Format::LabelStudio)
+        } else if has("entities") || has("relations") {
+            Some(Format::Doccano)
+        } else if has("label") || has("labels") {
+            Some(Format::DoccanoSeq)
+        } else if has("spans") {
+            Some(Format::Prodigy)
+        } else {
+            None
+        };
+    }
+    // Whitespace-separated token and tag lines.
+    let mut lines = head.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("-DOCSTART-")).take(20).peekable();
+    let some = lines.peek().is_some();
+    let tagged = lines.all(|l| {
+        let tag = l.split_whitespace().last().unwrap_or("");
+        l.split_whitespace().count() >= 2 && (tag == "O" || tag.len() > 2 && matches!(tag.get(..2), Some("B-" | "I-" | "E-" | "S-" | "L-" | "U-")))
+    });
+    (some && tagged).then_some(Format::Conll)
+}
+
+/// Imports a file in any format spantag reads, detecting the format from the name
+/// and the content. Formats that do not carry the text (W3C, a lone brat `.ann`,
+/// CoNLL) are read against `current`, and refused as a different document if their
+/// spans do not fit its text.
+///
+/// # Errors
+/// An [`ImportError`] if the file as a whole cannot be read; single bad items are
+/// in [`Imported::refused`] instead.
+pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge { n_bytes: bytes.len() });
+    }
+    let format = detect(bytes, file_name).ok_or_else(|| {
+        ImportError::Unrecognised(format!(
+            "\"{file_name}\" is none of spantag JSON, W3C Web Annotation, brat, doccano, Label Studio, Prodigy or CoNLL"
+        ))
+    })?;
+    if format == Format::Brat {
+        return brat::import(bytes, file_name, schema, current);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Invalid(format.name(), format!("it is not UTF-8 text ({e})")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match format {
+        Format::Native | Format::Brat => native::import(text, schema),
+        Format::W3c => w3c::import(text, schema, current),
+        Format::Doccano | Format::DoccanoSeq => doccano::import(text, schema, current),
+        Format::LabelStudio => labelstudio::import(text, schema, current),
+        Format::Prodigy => prodigy::import(text, schema, current),
+        Format::Conll => conll::import(text, schema, current),
+    }
+}
+
+/// Parses JSON after the depth check every importer makes.
+fn parse_json(text: &str, format: Format) -> Result<serde_json::Value, ImportError> {
+    check_depth(text).map_err(ImportError::NotJson)?;
+    serde_json::from_str(text).map_err(|e| ImportError::Invalid(format.name(), format!("it is not JSON ({e})")))
+}
+
+/// Parses JSON Lines (one JSON value per non-empty line), or a JSON array of records.
+fn parse_records(text: &str, format: Format) -> Result<Vec<serde_json::Value>, ImportError> {
+    check_depth(text).map_err(ImportError::NotJson)?;
+    if text.trim_start().starts_with('[') {
+        return match parse_json(text, format)? {
+            serde_json::Value::Array(items) => Ok(items),
+            _ => Err(ImportError::Invalid(format.name(), "it is not a list of records".into())),
+        };
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| serde_json::from_str(l).map_err(|e| ImportError::Invalid(format.name(), format!("line {} is not JSON ({e})", n + 1))))
+        .collect()
+}
+
+/// Picks the record whose text is the current document's, else the first; the
+/// others are reported as refused documents, since spantag opens one at a time.
+fn pick_record(
+    records: Vec<serde_json::Value>,
+    text_of: impl Fn(&serde_json::Value) -> Option<&str>,
+    current: &Document,
+    format: Format,
+) -> Result<(serde_json::Value, Vec<ItemRefusal>), ImportError> {
+    if records.is_empty() {
+        return Err(ImportError::Invalid(format.name(), "it holds no document".into()));
+    }
+    let idx = records.iter().position(|r| text_of(r) == Some(current.text().as_str())).unwrap_or(0);
+    let refused = (0..records.len())
+        .filter(|&i| i != idx)
+        .map(|index| ItemRefusal {
+            kind: "document",
+            index,
+            id: None,
+            reason: format!("the file holds {} documents; spantag opens one at a time, and took document {}", records.len(), idx + 1),
+        })
+        .collect();
+    let record = records.into_iter().nth(idx).expect("idx is in range");
+    Ok((record, refused))
+}
+
+/// What a format can hold, for the notes an export adds about what it left out.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Holds {
+    /// Annotation ids survive.
+    pub ids: bool,
+    /// Notes survive.
+    pub notes: bool,
+    /// Attributes survive.
+    pub attrs: bool,
+    /// Relations survive.
+    pub relations: bool,
+    /// Entities (coreference clusters, with name and type) survive.
+    pub entities: bool,
+    /// Created and modified times survive.
+    pub times: bool,
+}
+
+impl Holds {
+    /// Sentences naming what `set` has that the format cannot hold.
+    pub(crate) fn notes(self, set: &AnnotationSet, format: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let n_notes = set.items().iter().filter(|a| !a.note.is_empty()).count();
+        let n_attrs: usize = set.items().iter().map(|a| a.attrs.len()).sum();
+        let n_to_entities = set.relations().iter().filter(|r| set.entity(&r.to).is_some()).count();
+        let mut lost = |n: usize, what: &str| {
+            if n > 0 {
+                out.push(format!("{format} cannot hold {what}: {n} left out."));
+            }
+        };
+        if !self.notes {
+            lost(n_notes, "notes");
+        }
+        if !self.attrs {
+            lost(n_attrs, "attributes");
+        }
+        if !self.relations {
+            lost(set.relations().len(), "relations");
+        }
+        if !self.entities {
+            lost(set.entities().len(), "entities (coreference clusters)");
+            if self.relations && n_to_entities > 0 {
+                out.push(format!(
+                    "{format} cannot point a relation at an entity: {n_to_entities} relation(s) point at the entity's first mention instead."
+                ));
+            }
+        }
+        if !set.is_empty() && !self.ids {
+            out.push(format!("{format} has its own ids: annotation ids are renumbered."));
+        }
+        if !set.is_empty() && !self.times {
+            out.push(format!("{format} has no times: created and modified times are left out."));
+        }
+        out
+    }
+}
+
+/// The annotation a relation's end stands for in a format without entities: the
+/// annotation itself, or the entity's first mention in text order.
+pub(crate) fn mention_of<'a>(set: &'a AnnotationSet, id: &AnnId) -> Option<&'a Annotation> {
+    set.get(id).or_else(|| {
+        let e = set.entity(id)?;
+        set.items().iter().find(|a| e.members.contains(&a.id))
+    })
+}
+
+/// A JSON value as a whole-number offset, if it is one.
+pub(crate) fn as_offset(v: &serde_json::Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
+}
+
+/// Builds an [`Imported`] item by item, checking each against the text and the
+/// schema and recording every refusal with its reason. Shared by every importer
+/// but the native one.
+pub(crate) struct Builder {
+    doc: Document,
+    set: AnnotationSet,
+    refused: Vec<ItemRefusal>,
+    n_fresh: usize,
+    /// Spans offered, and spans whose range or quote did not fit the text: if all of
+    /// them failed, the file is about a different document.
+    n_spans: usize,
+    n_misfits: usize,
+}
+
+impl Builder {
+    /// A builder over `text`: the current document if the text is the same (it
+    /// keeps its title), else a new document.
+    pub(crate) fn new(text: &str, current: &Document, schema: &Rc<Schema>) -> Builder {
+        let doc = if text == current.text().as_str() { current.clone() } else { Document::from_text(text) };
+        Builder::over(doc, schema)
+    }
+
+    /// A builder over `doc` itself.
+    pub(crate) fn over(doc: Document, schema: &Rc<Schema>) -> Builder {
+        let set = AnnotationSet::new(doc.len_cp(), schema.clone());
+        Builder { doc, set, refused: Vec::new(), n_fresh: 0, n_spans: 0, n_misfits: 0 }
+    }
+
+    /// The document.
+    pub(crate) fn doc(&self) -> &Document {
+        &self.doc
+    }
+
+    /// The annotations so far.
+    pub(crate) fn set(&self) -> &AnnotationSet {
+        &self.set
+    }
+
+    /// Records a refused item.
+    pub(crate) fn refuse(&mut self, kind: &'static str, index: usize, id: Option<String>, reason: impl Into<String>) {
+        self.refused.push(ItemRefusal { kind, index, id, reason: reason.into() });
+    }
+
+    /// Records a span that does not fit the text (counted for the different-document check).
+    pub(crate) fn misfit(&mut self, kind: &'static str, index: usize, id: Option<String>, reason: impl Into<String>) {
+        self.n_spans += 1;
+        self.n_misfits += 1;
+        self.refuse(kind, index, id, reason);
+    }
+
+    /// An id that nothing in the set has: `prefix` and a number.
+    pub(crate) fn fresh_id(&mut self, prefix: &str) -> AnnId {
+        loop {
+            self.n_fresh += 1;
+            let id = AnnId::new(format!("{prefix}{}", self.n_fresh)).expect("prefix and digits are a valid id");
+            if !self.set.is_known(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// `id` if it is a valid id nothing has yet, else a fresh one.
+    fn id_or_fresh(&mut self, id: Option<&str>, prefix: &str) -> AnnId {
+        match id.map(AnnId::new) {
+            Some(Ok(id)) if !self.set.is_known(&id) => id,
+            _ => self.fresh_id(prefix),
+        }
+    }
+
+    /// The schema's label for a label name, matched without regard to case.
+    pub(crate) fn label(&self, name: &str) -> Option<String> {
+        self.set.labels().iter().find(|l| l.id.eq_ignore_ascii_case(name.trim())).map(|l| l.id.clone())
+    }
+
+    /// The schema's role for a role name or id ("Source", "claimer", "About event").
+    pub(crate) fn role(&self, name: &str) -> Option<String> {
+        let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+        let want = squash(name);
+        self.set.schema().roles.iter().find(|r| squash(&r.id) == want || squash(&r.name) == want).map(|r| r.id.clone())
+    }
+
+    /// Adds a span `[start_cp, end_cp)` with a label, checking the range and, if
+    /// given, the quote against the text. Returns its id, or `None` if refused.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn span(
+        &mut self,
+        kind: &'static str,
+        index: usize,
+        id: Option<&str>,
+        label: &str,
+        start_cp: i64,
+        end_cp: i64,
+        quote: Option<&str>,
+        at: (Timestamp, Timestamp),
+    ) -> Option<AnnId> {
+        let shown = id.map(str::to_owned);
+        if start_cp < 0 || end_cp < 0 {
+            self.misfit(kind, index, shown, format!("negative offset ({start_cp}..{end_cp})"));
+            return None;
+        }
+        let (start, end) = (start_cp as usize, end_cp as usize);
+        let span = match Span::new(start, end, self.doc.len_cp()) {
+            Ok(s) => s,
+            Err(e) => {
+                self.misfit(kind, index, shown, e.to_string());
+                return None;
+            }
+        };
+        if let Some(q) = quote {
+            let actual = self.doc.text().slice(start, end).unwrap_or_default();
+            if q != actual {
+                let reason = format!("its text {q:?} does not match the document at {start}..{end}, which is {actual:?}");
+                self.misfit(kind, index, shown, reason);
+                return None;
+            }
+        }
+        self.n_spans += 1;
+        let Some(label_id) = self.label(label) else {
+            self.refuse(kind, index, shown, format!("unknown label \"{label}\""));
+            return None;
+        };
+        let new_id = self.id_or_fresh(id, "a");
+        let mut ann = Annotation::new(new_id.clone(), label_id, span, at.0);
+        ann.modified = at.1;
+        self.apply_or_refuse(kind, index, id, Action::Add(ann)).then_some(new_id)
+    }
+
+    /// Adds a relation of role `role` (a name or id).
+    pub(crate) fn link(&mut self, kind: &'static str, index: usize, id: Option<&str>, role: &str, from: &AnnId, to: &AnnId) -> bool {
+        let Some(role_id) = self.role(role) else {
+            self.refuse(kind, index, id.map(str::to_owned), format!("unknown relation kind \"{role}\""));
+            return false;
+        };
+        let rel_id = self.id_or_fresh(id, "r");
+        self.apply_or_refuse(kind, index, id, Action::Link(Relation { id: rel_id, kind: role_id, from: from.clone(), to: to.clone() }))
+    }
+
+    /// Sets an attribute of an annotation.
+    pub(crate) fn attr(&mut self, kind: &'static str, index: usize, id: Option<&str>, ann: &AnnId, key: &str, value: &str) -> bool {
+        let action = Action::SetAttr { id: ann.clone(), key: key.to_owned(), value: Some(value.to_owned()), at: self.modified_of(ann) };
+        self.apply_or_refuse(kind, index, id, action)
+    }
+
+    /// Sets the note of an annotation (a second note is added on a new line).
+    pub(crate) fn note(&mut self, kind: &'static str, index: usize, id: Option<&str>, ann: &AnnId, note: &str) -> bool {
+        let old = self.set.get(ann).map(|a| a.note.clone()).unwrap_or_default();
+        let note = if old.is_empty() { note.to_owned() } else { format!("{old}\n{note}") };
+        let action = Action::SetNote { id: ann.clone(), note, at: self.modified_of(ann) };
+        self.apply_or_refuse(kind, index, id, action)
+    }
+
+    /// Adds an entity over `members`.
+    pub(crate) fn entity(&mut self, kind: &'static str, index: usize, id: Option<&str>, name: &str, actor_type: &str, members: Vec<AnnId>) -> Option<AnnId> {
+        let e_id = self.id_or_fresh(id, "E");
+        let e = Entity { id: e_id.clone(), name: name.to_owned(), kind: actor_type.to_owned(), members };
+        self.apply_or_refuse(kind, index, id, Action::PutEntity(e)).then_some(e_id)
+    }
+
+    /// The annotation's modified time: setting a note or an attribute on import
+    /// keeps it, since the file's times are the times to keep.
+    fn modified_of(&self, ann: &AnnId) -> Timestamp {
+        self.set.get(ann).map(|a| a.modified).unwrap_or_default()
+    }
+
+    fn apply_or_refuse(&mut self, kind: &'static str, index: usize, id: Option<&str>, action: Action) -> bool {
+        match self.set.apply(action) {
+            Ok(_) => true,
+            Err(r) => {
+                self.refuse(kind, index, id.map(str::to_owned), r.to_string());
+                false
+            }
+        }
+    }
+
+    /// The import. When the file does not carry its text and was read against the
+    /// current document, a file none of whose spans fit the text is an error.
+    pub(crate) fn finish(self, against_current: bool) -> Result<Imported, ImportError> {
+        if against_current && self.n_spans > 0 && self.n_misfits == self.n_spans {
+            let first = self.refused.iter().find(|r| r.kind != "document").map(ToString::to_string).unwrap_or_default();
+            return Err(ImportError::DifferentDocument(format!(
+                "none of its {} span{} fits the text of “{}”; the first: {first}",
+                self.n_spans,
+                if self.n_spans == 1 { "" } else { "s" },
+                self.doc.title()
+            )));
+        }
+        Ok(Imported { document: self.doc, annotations: self.set, refused: self.refused, version: native::VERSION })
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use serde_json::value::RawValue;
 use super::{ItemRefusal, MAX_IMPORT_BYTES};
 use crate::model::document::content_id;
 use crate::model::offsets::{cp_len, IndexedText};
+use crate::model::snap::is_cluster_boundary;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -182,6 +183,12 @@ pub enum ImportError {
     NewerVersion(u64),
     /// A spantag file whose structure is wrong.
     BadShape(String),
+    /// A file of another format whose structure is wrong: the format's name, then why.
+    Invalid(&'static str, String),
+    /// A file whose annotations are about another text than the current document.
+    DifferentDocument(String),
+    /// A file in no format spantag reads.
+    Unrecognised(String),
 }
 
 impl std::fmt::Display for ImportError {
@@ -200,6 +207,11 @@ impl std::fmt::Display for ImportError {
                 "the file is spantag format version {v}, newer than this spantag reads ({VERSION}); update spantag to open it"
             ),
             ImportError::BadShape(e) => write!(f, "the file is damaged: {e}"),
+            ImportError::Invalid(format, why) => write!(f, "the file is not a valid {format} file: {why}"),
+            ImportError::DifferentDocument(why) => {
+                write!(f, "the file is about a different document ({why}); open that document first, then import the file")
+            }
+            ImportError::Unrecognised(why) => write!(f, "spantag does not recognise the file's format: {why}"),
         }
     }
 }
@@ -267,6 +279,13 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         return Err(ImportError::TooLarge { n_bytes: json.len() });
     }
     super::check_depth(json).map_err(ImportError::NotJson)?;
+    check_unique_keys(json).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ImportError::NotJson(e.to_string())
+        } else {
+            ImportError::BadShape(e.to_string())
+        }
+    })?;
     let header: Header = serde_json::from_str(json).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             ImportError::NotJson(e.to_string())
@@ -339,6 +358,63 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     Ok(Imported { document, annotations: set, refused, version: version as u32 })
 }
 
+/// Checks, in one pass over the whole file, that no JSON object has the same key twice.
+/// serde would otherwise keep the last value of a map silently (or ignore an unknown
+/// key's repeats), so a tampered file could hide a value; spantag refuses to guess.
+/// Nesting is already bounded by [`super::check_depth`], so the recursion is too.
+///
+/// # Errors
+/// serde_json's error: a syntax error, or "the key … appears twice in one object".
+fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
+    use serde::de::{Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Unique;
+    impl<'de> Deserialize<'de> for Unique {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Unique, D::Error> {
+            d.deserialize_any(Unique)
+        }
+    }
+    impl<'de> Visitor<'de> for Unique {
+        type Value = Unique;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E: Error>(self, _: bool) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_i64<E: Error>(self, _: i64) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_u64<E: Error>(self, _: u64) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_f64<E: Error>(self, _: f64) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_str<E: Error>(self, _: &str) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_unit<E: Error>(self) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+            while seq.next_element::<Unique>()?.is_some() {}
+            Ok(Unique)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if seen.contains(&key) {
+                    return Err(A::Error::custom(format!("the key \"{key}\" appears twice in one object")));
+                }
+                map.next_value::<Unique>()?;
+                seen.insert(key);
+            }
+            Ok(Unique)
+        }
+    }
+    serde_json::from_str::<Unique>(json).map(|_| ())
+}
+
 /// Parses one item of a list, or records why it is not one.
 fn parse_item<T: serde::de::DeserializeOwned>(raw: &RawValue, kind: &'static str, index: usize, refused: &mut Vec<ItemRefusal>) -> Option<T> {
     match serde_json::from_str(raw.get()) {
@@ -362,6 +438,14 @@ fn check_item(item: AnnotationIn, doc: &Document) -> Result<Annotation, String> 
     }
     let (start, end) = (start as usize, end as usize);
     let span = Span::new(start, end, len).map_err(|e| e.to_string())?;
+    for (which, at) in [("start", start), ("end", end)] {
+        if !is_cluster_boundary(doc.text(), at) {
+            return Err(format!(
+                "its {which} ({at}) falls inside a character: between the parts of an emoji sequence or flag, \
+                 or between a letter and its combining marks; spantag never splits a character"
+            ));
+        }
+    }
     let expected = quote(doc.text(), start, end).ok_or("range is outside the text")?;
     if item.quote.exact != expected.exact {
         return Err(format!("quote {:?} does not match the text at {start}..{end}, which is {:?}", item.quote.exact, expected.exact));
@@ -522,6 +606,56 @@ mod tests {
         let reasons: Vec<String> = back.refused.iter().map(ToString::to_string).collect();
         assert!(reasons[0].starts_with("relation 1 (\"r1\"): nothing has the id \"gone\""), "{reasons:?}");
         assert!(reasons[1].contains("slot of Claim, not of Event"), "{reasons:?}");
+    }
+
+
+    #[test]
+    fn duplicate_keys_anywhere_are_a_clear_error() {
+        let doc = Document::from_text("Kirby said so.");
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+        let mut a = ann("a1", "Event", 6, 10);
+        a.attrs.insert("modality".into(), "occurred".into());
+        set.apply(Action::Add(a)).unwrap();
+        let json = export(&doc, &set);
+        assert!(import(&json, &Schema::news()).is_ok());
+        // Two values for one attribute: serde would keep the last one silently.
+        let twice = json.replace("\"modality\": \"occurred\"", "\"modality\": \"occurred\", \"modality\": \"threatened\"");
+        let err = import(&twice, &Schema::news()).unwrap_err();
+        assert!(matches!(err, ImportError::BadShape(_)), "{err:?}");
+        assert!(err.to_string().contains("the key \"modality\" appears twice in one object"), "{err}");
+        // Even the repeats of a key that spantag ignores.
+        let ignored = json.replacen('{', "{\"x-note\": 1, \"x-note\": 2,", 1);
+        assert!(import(&ignored, &Schema::news()).unwrap_err().to_string().contains("\"x-note\" appears twice"));
+    }
+
+    #[test]
+    fn offsets_inside_a_grapheme_cluster_are_refused_with_a_reason() {
+        let text = "cafe\u{301} 👍🏽 🇺🇦 ok";
+        let doc = Document::from_text(text);
+        let set = AnnotationSet::new(doc.len_cp(), Schema::news());
+        let mut v: serde_json::Value = serde_json::from_str(&export(&doc, &set)).unwrap();
+        let cps: Vec<char> = text.chars().collect();
+        let q = |s: usize, e: usize| -> serde_json::Value {
+            let sl = |a: usize, b: usize| cps[a..b].iter().collect::<String>();
+            serde_json::json!({"exact": sl(s, e), "prefix": sl(s.saturating_sub(32), s), "suffix": sl(e, (e + 32).min(cps.len()))})
+        };
+        let item = |id: &str, s: usize, e: usize| serde_json::json!({"id": id, "label": "Actor", "start": s, "end": e, "quote": q(s, e),
+            "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"});
+        v["annotations"] = serde_json::json!([
+            item("whole", 0, 5),       // "café" with its combining accent
+            item("e-only", 0, 4),      // "cafe" without it: splits e + U+0301
+            item("thumb", 6, 7),       // the thumb without its skin tone
+            item("tone", 7, 8),        // the skin tone alone
+            item("half-flag", 9, 10),  // one regional indicator of 🇺🇦
+            item("flag", 9, 11),
+        ]);
+        let back = import(&v.to_string(), &Schema::news()).unwrap();
+        let kept: Vec<&str> = back.annotations.items().iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(kept, ["whole", "flag"]);
+        let reasons: Vec<String> = back.refused.iter().map(ToString::to_string).collect();
+        assert_eq!(reasons.len(), 4, "{reasons:#?}");
+        assert!(reasons.iter().all(|r| r.contains("falls inside a character")), "{reasons:#?}");
+        assert!(!export(&back.document, &back.annotations).contains('\u{FFFD}'));
     }
 
     #[test]

@@ -202,6 +202,30 @@ fn step_forward(s: &str, pos: Pos) -> Pos {
     }
 }
 
+/// How many bytes before an offset [`is_cluster_boundary`] reads at most.
+pub const BOUNDARY_CONTEXT_BYTES: usize = 4096;
+
+/// Whether code point offset `cp` of `text` is an extended grapheme cluster boundary, so that
+/// a span may start or end there (0 and the end of the text are). `false` if `cp` is past the
+/// end.
+///
+/// Used to check offsets that come from outside (imported files), so it reads a bounded
+/// amount of text: if deciding would need more than [`BOUNDARY_CONTEXT_BYTES`] before the
+/// offset (a hostile run of thousands of combining marks or flag letters), the answer is
+/// `false`, which makes the caller refuse rather than guess.
+pub fn is_cluster_boundary(text: &IndexedText, cp: usize) -> bool {
+    let Some(byte) = text.byte_of(cp) else { return false };
+    let s = text.as_str();
+    if byte == 0 || byte == s.len() {
+        return true;
+    }
+    let mut lo = byte.saturating_sub(BOUNDARY_CONTEXT_BYTES);
+    while !s.is_char_boundary(lo) {
+        lo += 1;
+    }
+    GraphemeCursor::new(byte, s.len(), true).is_boundary(&s[lo..], lo).unwrap_or(false)
+}
+
 /// The last cluster boundary at or before `pos`.
 fn floor_boundary(s: &str, mut pos: Pos) -> Pos {
     while !is_boundary(s, pos.byte) {
@@ -249,6 +273,27 @@ mod tests {
     use super::*;
 
     const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+
+    #[test]
+    fn cluster_boundaries_of_imported_offsets() {
+        let t = IndexedText::new("cafe\u{301} 👍🏽 🇺🇦🇫🇷 👩‍👩‍👧.".to_owned());
+        let cps: Vec<char> = t.as_str().chars().collect();
+        let at = |c: char| cps.iter().position(|&x| x == c).unwrap();
+        assert!(is_cluster_boundary(&t, 0) && is_cluster_boundary(&t, t.len_cp()));
+        assert!(!is_cluster_boundary(&t, t.len_cp() + 1), "past the end");
+        assert!(!is_cluster_boundary(&t, at('\u{301}')), "between e and its combining acute");
+        assert!(!is_cluster_boundary(&t, at('\u{1F3FD}')), "between a thumb and its skin tone");
+        assert!(is_cluster_boundary(&t, at('\u{1F1FA}')), "before the first flag");
+        assert!(!is_cluster_boundary(&t, at('\u{1F1FA}') + 1), "inside the Ukrainian flag");
+        assert!(is_cluster_boundary(&t, at('\u{1F1FA}') + 2), "between the two flags");
+        assert!(!is_cluster_boundary(&t, at('\u{200D}')), "before a zero width joiner");
+        assert!(!is_cluster_boundary(&t, at('\u{200D}') + 1), "after a zero width joiner");
+        assert!(is_cluster_boundary(&t, at('.')), "after the family");
+        // A hostile run of flag letters: deciding would need the whole run, so the answer is
+        // "no" (refuse), found without reading more than the bounded context.
+        let flags = IndexedText::new("\u{1F1FA}".repeat(10_000));
+        assert!(!is_cluster_boundary(&flags, 9_000));
+    }
 
     /// Snaps the selection of `s` from byte `start_byte` to `end_byte` and returns the text.
     fn snap_str(s: &str, start_byte: usize, end_byte: usize, mode: SnapMode) -> Option<String> {

@@ -16,6 +16,7 @@ use super::article::Article;
 use super::dom;
 use super::panel::Panel;
 use super::events_table::EventsTable;
+use super::formats_menu::FormatsMenu;
 use super::state::{plural, AppState, ImportMode, Msg, Notice, PendingImport, SaveStatus, ScrollTarget, View};
 use crate::formats::native;
 use crate::formats::MAX_IMPORT_BYTES;
@@ -314,6 +315,24 @@ pub fn App(props: &AppProps) -> Html {
             }
         })
     };
+    let onformat_import = {
+        let dispatch = dispatch.clone();
+        let state = state.clone();
+        Callback::from(move |(file_name, result): (String, Result<crate::formats::native::Imported, String>)| match result {
+            Err(why) => dispatch.emit(Msg::ImportFailed(why)),
+            Ok(imported) => {
+                let direct = state.anns.is_empty() && imported.document.id() == state.doc.id();
+                dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name })));
+                if direct {
+                    dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace)));
+                }
+            }
+        })
+    };
+    let onformat_notice = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |(is_error, text, details): (bool, String, Vec<String>)| dispatch.emit(Msg::Notify(Notice { is_error, text, details })))
+    };
     let onview = |view: View| {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.emit(Msg::SetView(view)))
@@ -402,6 +421,7 @@ pub fn App(props: &AppProps) -> Html {
                         { "Import JSON" }
                         <input ref={file_ref} type="file" accept=".json,application/json" aria-label="Import JSON" onchange={onimport} />
                     </label>
+                    <FormatsMenu doc={state.doc.clone()} anns={state.anns.clone()} onimport={onformat_import} onnotice={onformat_notice} />
                 </div>
             </header>
             if let Some(n) = &state.notice {

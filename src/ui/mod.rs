@@ -10,6 +10,7 @@ pub mod article;
 pub mod autosave;
 pub mod dom;
 pub mod events_table;
+pub mod formats_menu;
 pub mod list;
 pub mod inspector;
 pub mod panel;

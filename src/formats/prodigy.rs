@@ -1,0 +1,217 @@
+//! Prodigy JSONL: `text`, `tokens`, `spans` (with `token_start` and an
+//! **inclusive** `token_end`) and `relations` (`head`, `child`, their spans, `label`).
+//!
+//! Offsets (`start`, `end`) are code points, as Prodigy (Python) counts them. The
+//! tokenizer is [`tokens`]: whitespace separates tokens, a run of letters, digits
+//! and marks (a word, in any script) is one token, and every other character
+//! (punctuation, symbols, emoji) is a token of its own; grapheme clusters are never
+//! split, so a flag or a family emoji is one token. The hard part is alignment:
+//! Prodigy wants every span to start and end on token edges, and an annotation may
+//! start inside a word. So tokens are also split at every span edge — a span never
+//! straddles a token, and its character offsets survive exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::native::{ImportError, Imported};
+use super::{as_offset, mention_of, parse_records, pick_record, Builder, Format, Holds};
+use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
+
+/// What Prodigy holds: spans with labels, and relations.
+pub(crate) const LOSES: Holds = Holds { ids: false, notes: false, attrs: false, relations: true, entities: false, times: false };
+
+/// A token: the code points `[start, end)` and whether whitespace follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// First code point.
+    pub start: usize,
+    /// One past the last code point.
+    pub end: usize,
+    /// Whether whitespace follows it.
+    pub ws: bool,
+}
+
+/// Splits `text` into tokens (see the module docs), also splitting at each code
+/// point offset in `breaks`. Runs in O(n).
+pub fn tokens(text: &str, breaks: &BTreeSet<usize>) -> Vec<Token> {
+    #[derive(PartialEq)]
+    enum Class {
+        Space,
+        Word,
+        Other,
+    }
+    let mut out: Vec<Token> = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut cp = 0;
+    for g in text.graphemes(true) {
+        let n = g.chars().count();
+        let first = g.chars().next().unwrap_or(' ');
+        let class = if g.chars().all(char::is_whitespace) {
+            Class::Space
+        } else if first.is_alphanumeric() || first == '_' {
+            Class::Word
+        } else {
+            Class::Other
+        };
+        if class != Class::Word || breaks.contains(&cp) {
+            if let Some(s) = open.take() {
+                out.push(Token { start: s, end: cp, ws: false });
+            }
+        }
+        match class {
+            Class::Word => {
+                open.get_or_insert(cp);
+            }
+            Class::Other => out.push(Token { start: cp, end: cp + n, ws: false }),
+            Class::Space => {
+                if let Some(last) = out.last_mut().filter(|t| t.end == cp) {
+                    last.ws = true;
+                }
+            }
+        }
+        cp += n;
+    }
+    if let Some(s) = open {
+        out.push(Token { start: s, end: cp, ws: false });
+    }
+    // Break inside tokens at span edges (which may fall inside a grapheme).
+    let mut split = Vec::with_capacity(out.len());
+    for t in out {
+        let mut s = t.start;
+        for &b in breaks.range(t.start + 1..t.end) {
+            split.push(Token { start: s, end: b, ws: false });
+            s = b;
+        }
+        split.push(Token { start: s, end: t.end, ws: t.ws });
+    }
+    split
+}
+
+/// The first and last token (inclusive) inside `[start, end)`.
+fn token_range(toks: &[Token], start: usize, end: usize) -> (usize, usize) {
+    let first = toks.partition_point(|t| t.start < start);
+    let last = toks.partition_point(|t| t.end <= end).saturating_sub(1).max(first);
+    (first, last)
+}
+
+/// Writes one line for the document.
+pub fn export(doc: &Document, set: &AnnotationSet) -> String {
+    let text = doc.text();
+    let breaks: BTreeSet<usize> = set.items().iter().flat_map(|a| [a.span.start(), a.span.end()]).collect();
+    let toks = tokens(text.as_str(), &breaks);
+    let token_json: Vec<Value> = toks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"text": text.slice(t.start, t.end).unwrap_or(""), "start": t.start, "end": t.end, "id": i, "ws": t.ws}))
+        .collect();
+    let mut span_of: BTreeMap<&AnnId, Value> = BTreeMap::new();
+    let spans: Vec<Value> = set
+        .items()
+        .iter()
+        .map(|a| {
+            let (ts, te) = token_range(&toks, a.span.start(), a.span.end());
+            let v = json!({"start": a.span.start(), "end": a.span.end(), "token_start": ts, "token_end": te, "label": a.label});
+            span_of.insert(&a.id, v.clone());
+            v
+        })
+        .collect();
+    let relations: Vec<Value> = set
+        .relations()
+        .iter()
+        .filter_map(|r| {
+            let (head, child) = (&span_of[&r.from], &span_of[&mention_of(set, &r.to)?.id]);
+            Some(json!({"head": head["token_end"], "child": child["token_end"], "head_span": head, "child_span": child, "label": r.kind}))
+        })
+        .collect();
+    let line = json!({"text": text.as_str(), "meta": {"title": doc.title()}, "tokens": token_json, "spans": spans, "relations": relations, "answer": "accept"});
+    format!("{line}\n")
+}
+
+/// Reads Prodigy JSONL. A file of several examples imports the one whose text is
+/// the current document's (else the first); the others are reported.
+///
+/// # Errors
+/// [`ImportError`] if it is not Prodigy JSONL.
+pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
+    let name = Format::Prodigy.name();
+    let records = parse_records(text, Format::Prodigy)?;
+    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, Format::Prodigy)?;
+    let doc_text = record.get("text").and_then(Value::as_str).ok_or_else(|| ImportError::Invalid(name, "the example has no \"text\"".into()))?;
+    let mut b = Builder::new(doc_text, current, schema);
+    for r in refused_docs {
+        b.refuse(r.kind, r.index, r.id, r.reason);
+    }
+    let list = |k: &str| record.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+    let toks = list("tokens");
+    // A token's character range, for spans given by tokens only.
+    let tok = |i: i64| toks.get(usize::try_from(i).ok()?).and_then(|t| Some((t.get("start").and_then(as_offset)?, t.get("end").and_then(as_offset)?)));
+    let zero = (Timestamp(0), Timestamp(0));
+    let mut by_span: BTreeMap<(i64, i64, String), AnnId> = BTreeMap::new();
+    let mut by_token: Vec<(i64, i64, AnnId)> = Vec::new();
+    for (index, s) in list("spans").iter().enumerate() {
+        let label = s.get("label").and_then(Value::as_str);
+        let (ts, te) = (s.get("token_start").and_then(as_offset), s.get("token_end").and_then(as_offset));
+        let start = s.get("start").and_then(as_offset).or_else(|| tok(ts?).map(|t| t.0));
+        let end = s.get("end").and_then(as_offset).or_else(|| tok(te?).map(|t| t.1));
+        let (Some(label), Some(start), Some(end)) = (label, start, end) else {
+            b.refuse("span", index, None, "a span needs a label, and start and end (or token_start and token_end)");
+            continue;
+        };
+        if let (Some(ts), Some(te)) = (ts.and_then(tok), te.and_then(tok)) {
+            if (ts.0, te.1) != (start, end) && !toks.is_empty() {
+                b.misfit("span", index, None, format!("its tokens cover {}..{}, but its offsets are {start}..{end}", ts.0, te.1));
+                continue;
+            }
+        }
+        if let Some(id) = b.span("span", index, None, label, start, end, s.get("text").and_then(Value::as_str), zero) {
+            by_span.insert((start, end, label.to_owned()), id.clone());
+            if let (Some(ts), Some(te)) = (ts, te) {
+                by_token.push((ts, te, id));
+            }
+        }
+    }
+    let find = |span: Option<&Value>, token: Option<i64>| -> Option<AnnId> {
+        let from_span = span.and_then(|s| {
+            let key = (s.get("start").and_then(as_offset)?, s.get("end").and_then(as_offset)?, s.get("label")?.as_str()?.to_owned());
+            by_span.get(&key).cloned()
+        });
+        from_span.or_else(|| {
+            let t = token?;
+            by_token.iter().find(|(s, e, _)| *s <= t && t <= *e).map(|(_, _, id)| id.clone())
+        })
+    };
+    for (index, r) in list("relations").iter().enumerate() {
+        let head = find(r.get("head_span"), r.get("head").and_then(as_offset));
+        let child = find(r.get("child_span"), r.get("child").and_then(as_offset));
+        match (r.get("label").and_then(Value::as_str), head, child) {
+            (Some(label), Some(head), Some(child)) => {
+                b.link("relation", index, None, label, &head, &child);
+            }
+            (None, ..) => b.refuse("relation", index, None, "the relation has no label"),
+            _ => b.refuse("relation", index, None, "its head or child is not a span of this example"),
+        }
+    }
+    b.finish(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str, breaks: &[usize]) -> Vec<String> {
+        let breaks = breaks.iter().copied().collect();
+        tokens(text, &breaks).iter().map(|t| text.chars().skip(t.start).take(t.end - t.start).collect()).collect()
+    }
+
+    #[test]
+    fn tokens_split_at_whitespace_and_punctuation_and_keep_graphemes() {
+        assert_eq!(words("Netanyahu's office, 家族 met 🇺🇦!", &[]), ["Netanyahu", "'", "s", "office", ",", "家族", "met", "🇺🇦", "!"]);
+        assert_eq!(words("cafe\u{301} 👩‍👩‍👧", &[]), ["cafe\u{301}", "👩‍👩‍👧"]);
+        assert_eq!(words("Netanyahu", &[3]), ["Net", "anyahu"], "span edges split tokens");
+        let t = tokens("a b", &BTreeSet::new());
+        assert!(t[0].ws && !t[1].ws);
+    }
+}
