@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use super::article::Article;
 use super::dom;
+use super::links::LinkLayer;
 use super::panel::Panel;
 use super::events_table::EventsTable;
 use super::formats_menu::FormatsMenu;
@@ -333,6 +334,13 @@ pub fn App(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |(is_error, text, details): (bool, String, Vec<String>)| dispatch.emit(Msg::Notify(Notice { is_error, text, details })))
     };
+    let onalllinks = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            dispatch.emit(Msg::ShowAllLinks(input.checked()));
+        })
+    };
     let onview = |view: View| {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.emit(Msg::SetView(view)))
@@ -376,7 +384,7 @@ pub fn App(props: &AppProps) -> Html {
             "Saved in this browser · {} annotation{}{}",
             state.anns.len(),
             plural(state.anns.len()),
-            if state.persist_refused { " · the browser may clear its storage (persistence refused): export to keep a copy" } else { "" }
+            if state.persist_refused { " · the browser may clear this storage; export to keep a copy" } else { "" }
         ),
         SaveStatus::Saving => "Saving…".to_owned(),
         SaveStatus::Failed(e) => format!("Not saved: {e}. Your work is still here; export it to keep it."),
@@ -411,6 +419,9 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
                 <input id="find" class="find" type="search" aria-label="Find in text" placeholder="Find in text (f)" onkeydown={onfind} />
                 <div class="actions">
+                    <label class="snap" title="Draw every link in the text, not only the selection's">
+                        <input type="checkbox" checked={state.show_all_links} onchange={onalllinks} />{ " All links" }
+                    </label>
                     <label class="snap" title="Widen selections to whole words; untick for character precision">
                         <input type="checkbox" checked={state.snap_words} onchange={onsnap} />{ " Whole words" }
                     </label>
@@ -441,8 +452,11 @@ pub fn App(props: &AppProps) -> Html {
                 if state.view == View::Events {
                     <EventsTable doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()} dispatch={dispatch.clone()} />
                 } else {
-                    <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
-                        selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
+                    <div class="article-wrap">
+                        <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
+                            selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
+                        <LinkLayer anns={state.anns.clone()} selected={state.selected.clone()} hover={state.hover.clone()} show_all={state.show_all_links} />
+                    </div>
                 }
                 <Panel doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()}
                     filter={state.filter.clone()} here={state.here.clone()} armed={state.armed.clone()} dispatch={dispatch.clone()} />

@@ -11,6 +11,7 @@ pub mod autosave;
 pub mod dom;
 pub mod events_table;
 pub mod formats_menu;
+pub mod links;
 pub mod list;
 pub mod inspector;
 pub mod panel;
