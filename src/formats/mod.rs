@@ -255,6 +255,37 @@ pub fn detect(bytes: &[u8], file_name: &str) -> Option<Format> {
     (some && tagged).then_some(Format::Conll)
 }
 
+/// The checks every import makes before reading: the size, then the format.
+///
+/// # Errors
+/// [`ImportError::TooLarge`] or [`ImportError::Unrecognised`].
+pub fn sniff(bytes: &[u8], file_name: &str) -> Result<Format, ImportError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge { n_bytes: bytes.len() });
+    }
+    detect(bytes, file_name).ok_or_else(|| {
+        ImportError::Unrecognised(format!(
+            "\"{file_name}\" is none of spantag JSON, W3C Web Annotation, brat, doccano, Label Studio, Prodigy or CoNLL"
+        ))
+    })
+}
+
+/// The file's text: UTF-8, without a byte order mark.
+fn utf8(bytes: &[u8], format: Format) -> Result<&str, ImportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Invalid(format.name(), format!("it is not UTF-8 text ({e})")))?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Reads a file that [`sniff`] found to be spantag JSON. This and [`sniff`] are all
+/// the main bundle links of the import side; the other formats run in the formats
+/// worker (`src/bin/formats_worker.rs`, through [`import_to_native`]).
+///
+/// # Errors
+/// As [`native::import`].
+pub fn import_native(bytes: &[u8], schema: &Rc<Schema>) -> Result<Imported, ImportError> {
+    native::import(utf8(bytes, Format::Native)?, schema)
+}
+
 /// Imports a file in any format spantag reads, detecting the format from the name
 /// and the content. Formats that do not carry the text (W3C, a lone brat `.ann`,
 /// CoNLL) are read against `current`, and refused as a different document if their
@@ -264,19 +295,11 @@ pub fn detect(bytes: &[u8], file_name: &str) -> Option<Format> {
 /// An [`ImportError`] if the file as a whole cannot be read; single bad items are
 /// in [`Imported::refused`] instead.
 pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(ImportError::TooLarge { n_bytes: bytes.len() });
-    }
-    let format = detect(bytes, file_name).ok_or_else(|| {
-        ImportError::Unrecognised(format!(
-            "\"{file_name}\" is none of spantag JSON, W3C Web Annotation, brat, doccano, Label Studio, Prodigy or CoNLL"
-        ))
-    })?;
+    let format = sniff(bytes, file_name)?;
     if format == Format::Brat {
         return brat::import(bytes, file_name, schema, current);
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Invalid(format.name(), format!("it is not UTF-8 text ({e})")))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = utf8(bytes, format)?;
     match format {
         Format::Native | Format::Brat => native::import(text, schema),
         Format::W3c => w3c::import(text, schema, current),
@@ -285,6 +308,28 @@ pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Docu
         Format::Prodigy => prodigy::import(text, schema, current),
         Format::Conll => conll::import(text, schema, current),
     }
+}
+
+/// The formats worker's export: the document and its annotations arrive as native
+/// JSON (what the main thread already writes), and leave as `format`'s files.
+///
+/// # Errors
+/// A sentence, if the native JSON does not read back (it always should).
+pub fn export_from_native(format: Format, native_json: &str) -> Result<Exported, String> {
+    let back = native::import(native_json, &Schema::news()).map_err(|e| e.to_string())?;
+    Ok(export(format, &back.document, &back.annotations))
+}
+
+/// The formats worker's import: reads a file in any format against the open
+/// document (its title and text), and answers with native JSON, which the main
+/// thread reads with [`native::import`], and the items refused on the way.
+///
+/// # Errors
+/// Why the whole file was refused, as [`ImportError`]'s sentence.
+pub fn import_to_native(bytes: &[u8], file_name: &str, current_title: &str, current_text: &str) -> Result<(String, Vec<ItemRefusal>), String> {
+    let current = Document::new(current_title, current_text);
+    let imported = import(bytes, file_name, &Schema::news(), &current).map_err(|e| e.to_string())?;
+    Ok((native::export(&imported.document, &imported.annotations), imported.refused))
 }
 
 /// Parses JSON after the depth check every importer makes.
@@ -605,5 +650,42 @@ mod tests {
         assert!(check_depth(&format!("[\"{}\"]", "[".repeat(1000))).is_ok(), "brackets in strings do not count");
         assert!(check_depth(&format!("[\"\\\"{}\"]", "[".repeat(1000))).is_ok(), "escaped quotes stay in the string");
         assert!(check_depth(&"[".repeat(10_000)).is_err());
+    }
+
+    /// The worker's round trip (file → native JSON → main thread) gives exactly what
+    /// a direct import gives, refusals included.
+    #[test]
+    fn worker_round_trip_is_a_direct_import() {
+        let text = std::fs::read_to_string("tests/fixtures/brat/news.txt").unwrap();
+        let current = Document::from_text(text.as_str());
+        let schema = Schema::news();
+        for path in [
+            "tests/fixtures/doccano/news.jsonl",
+            "tests/fixtures/doccano/news-seq.jsonl",
+            "tests/fixtures/brat/news-stored.zip",
+            "tests/fixtures/brat/news.ann",
+            "tests/fixtures/labelstudio/news.json",
+            "tests/fixtures/prodigy/news.jsonl",
+            "tests/fixtures/conll/news.conll",
+        ] {
+            let bytes = std::fs::read(path).unwrap();
+            let name = path.rsplit('/').next().unwrap();
+            let direct = import(&bytes, name, &schema, &current).unwrap();
+            let (json, refused) = import_to_native(&bytes, name, current.title(), current.text().as_str()).unwrap();
+            let back = native::import(&json, &schema).unwrap();
+            assert!(back.refused.is_empty(), "{path}: {:?}", back.refused);
+            assert_eq!(back.document, direct.document, "{path}");
+            assert_eq!(back.annotations, direct.annotations, "{path}");
+            assert_eq!(refused, direct.refused, "{path}");
+        }
+        let err = import_to_native(b"hello", "x.txt", current.title(), current.text().as_str()).unwrap_err();
+        assert!(err.contains("does not recognise"), "{err}");
+        let bytes = std::fs::read("tests/fixtures/labelstudio/news.json").unwrap();
+        let rich = import(&bytes, "news.json", &schema, &current).unwrap();
+        assert!(!rich.annotations.is_empty());
+        let json = native::export(&rich.document, &rich.annotations);
+        for format in Format::ALL {
+            assert_eq!(export_from_native(format, &json).unwrap(), export(format, &rich.document, &rich.annotations), "{format:?}");
+        }
     }
 }

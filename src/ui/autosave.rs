@@ -52,7 +52,8 @@ fn notify(dispatch: &Callback<Msg>, is_error: bool, text: String) {
 impl Autosave {
     /// An autosaver writing to `kv` (or nowhere, if IndexedDB is unavailable).
     pub fn new(kv: Option<Rc<IdbStore>>, latest: Rc<RefCell<Rc<AppState>>>, dispatch: Callback<Msg>) -> Rc<Autosave> {
-        let channel = web_sys::BroadcastChannel::new("spantag").ok();
+        // Not during server-side rendering (render tests), where there is no browser.
+        let channel = if cfg!(target_arch = "wasm32") { web_sys::BroadcastChannel::new("spantag").ok() } else { None };
         let me = Rc::new(Autosave {
             kv,
             latest,
