@@ -18,6 +18,13 @@ pub mod w3c;
 /// (1M characters, 10,000 annotations) is about 4 MB.
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
+/// A size in megabytes with one decimal ("50.3"), without float formatting (which
+/// would add its tables to the wasm bundle).
+pub fn megabytes(n_bytes: usize) -> String {
+    let tenths = (n_bytes as u64 * 10 + 524_288) / 1_048_576;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 /// One item an importer refused, and why. The other items still import.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRefusal {
@@ -642,6 +649,12 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn megabytes_have_one_decimal() {
+        assert_eq!(megabytes(50 * 1_048_576 + 300_000), "50.3");
+        assert_eq!(megabytes(0), "0.0");
+    }
 
     #[test]
     fn depth_is_checked_outside_strings_only() {

@@ -196,8 +196,8 @@ impl std::fmt::Display for ImportError {
         match self {
             ImportError::TooLarge { n_bytes } => write!(
                 f,
-                "the file is {:.1} MB; spantag reads files up to {} MB",
-                *n_bytes as f64 / 1_048_576.0,
+                "the file is {} MB; spantag reads files up to {} MB",
+                super::megabytes(*n_bytes),
                 MAX_IMPORT_BYTES / 1_048_576
             ),
             ImportError::NotJson(e) => write!(f, "the file is not valid JSON ({e})"),

@@ -20,7 +20,7 @@ pub struct IdbStore {
 
 fn err(e: idb::Error) -> StoreError {
     let msg = e.to_string();
-    if msg.contains("QuotaExceeded") || msg.contains("NS_ERROR_DOM_QUOTA_REACHED") || msg.to_lowercase().contains("quota") {
+    if msg.contains("QuotaExceeded") || msg.contains("NS_ERROR_DOM_QUOTA_REACHED") || msg.to_ascii_lowercase().contains("quota") {
         StoreError::QuotaExceeded
     } else {
         StoreError::Failed(msg)

@@ -539,8 +539,8 @@ fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema
     let size = file.size() as usize;
     if size > MAX_IMPORT_BYTES {
         dispatch.emit(Msg::ImportFailed(format!(
-            "{name} is {:.1} MB; spantag reads files up to {} MB.",
-            size as f64 / 1_048_576.0,
+            "{name} is {} MB; spantag reads files up to {} MB.",
+            crate::formats::megabytes(size),
             MAX_IMPORT_BYTES / 1_048_576
         )));
         return;

@@ -270,8 +270,7 @@ pub fn FormatsMenu(props: &FormatsMenuProps) -> Html {
             let size = file.size() as usize;
             if size > MAX_IMPORT_BYTES {
                 // Tenths of a MB in integers: "{:.1}" of an f64 would link float formatting.
-                let tenths = (size as u64 * 10 + 524_288) / 1_048_576;
-                let why = format!("{name} is {}.{} MB; spantag reads files up to {} MB.", tenths / 10, tenths % 10, MAX_IMPORT_BYTES / 1_048_576);
+                let why = format!("{name} is {} MB; spantag reads files up to {} MB.", crate::formats::megabytes(size), MAX_IMPORT_BYTES / 1_048_576);
                 onimport.emit((name, Err(why)));
                 return;
             }

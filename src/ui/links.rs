@@ -30,8 +30,8 @@ pub struct LinkLayerProps {
 struct Arc {
     d: String,
     label: String,
-    x: f64,
-    y: f64,
+    x: i32,
+    y: i32,
     hot: bool,
 }
 
@@ -103,8 +103,10 @@ pub fn LinkLayer(props: &LinkLayerProps) -> Html {
                     let (x2, y2) = (b.x + b.w.min(40.0) / 2.0, b.y);
                     let lift = 18.0 + ((x2 - x1).abs() + (y2 - y1).abs()).min(400.0) / 8.0;
                     let top = y1.min(y2) - lift;
-                    let d = format!("M{x1:.0},{y1:.0} C{x1:.0},{top:.0} {x2:.0},{top:.0} {x2:.0},{y2:.0}");
-                    arcs.push(Arc { d, label: role.clone(), x: (x1 + x2) / 2.0, y: top + lift * 0.25, hot });
+                    // Whole pixels, formatted as integers (no float formatting in the bundle).
+                    let (x1, y1, x2, y2, top) = (x1 as i32, y1 as i32, x2 as i32, y2 as i32, top as i32);
+                    let d = format!("M{x1},{y1} C{x1},{top} {x2},{top} {x2},{y2}");
+                    arcs.push(Arc { d, label: role.clone(), x: (x1 + x2) / 2, y: top + (lift * 0.25) as i32, hot });
                     if hot {
                         boxes.push(b);
                     }
@@ -127,12 +129,13 @@ pub fn LinkLayer(props: &LinkLayerProps) -> Html {
                 </marker>
             </defs>
             { for boxes.iter().map(|b| html! {
-                <rect class="link-end" x={format!("{:.0}", b.x - 3.0)} y={format!("{:.0}", b.y - 2.0)} width={format!("{:.0}", b.w + 6.0)} height={format!("{:.0}", b.h + 4.0)} rx="4" />
+                <rect class="link-end" x={((b.x - 3.0) as i32).to_string()} y={((b.y - 2.0) as i32).to_string()}
+                    width={((b.w + 6.0) as i32).to_string()} height={((b.h + 4.0) as i32).to_string()} rx="4" />
             }) }
             { for arcs.iter().map(|a| html! {
                 <g class={classes!("link", a.hot.then_some("hot"))}>
                     <path d={a.d.clone()} marker-end="url(#arrow)" />
-                    <text x={format!("{:.0}", a.x)} y={format!("{:.0}", a.y)} text-anchor="middle">{ &a.label }</text>
+                    <text x={a.x.to_string()} y={a.y.to_string()} text-anchor="middle">{ &a.label }</text>
                 </g>
             }) }
         </svg>
