@@ -1,10 +1,19 @@
-//! The article view: one component per block, with `PartialEq` props, so an edit
-//! re-renders only the blocks whose marks changed.
+//! The article view, with `PartialEq` props, so that an edit redraws only the blocks
+//! whose marks changed.
 //!
 //! Each block renders its runs (see [`crate::model::segments`]) as text inside a
 //! `<span data-s>` (the run's first code point), wrapped in one `<mark>` per covering
 //! annotation, outermost first. Text is always a text node, never HTML. The label
 //! tag is CSS `::before` content, so it is not part of the selectable or copied text.
+//!
+//! How it is drawn was chosen by measurement (see `BENCHMARKS.md`): in the browser,
+//! yew keeps one empty element per block in a keyed list, and the block's runs are
+//! built by [`fill_block`], a small JavaScript function called once per block that
+//! changed (its marks, its selected mark, or the document), with the block's text and
+//! a table of numbers. Building the same DOM through the virtual DOM, one call
+//! across the wasm boundary per node, took three times longer for a million
+//! characters with 10,000 annotations. Outside the browser (server rendering and
+//! its tests) the same DOM is rendered through yew, by [`block_html`].
 
 use std::rc::Rc;
 
@@ -32,16 +41,27 @@ pub struct Mark {
 /// The marks of every block: annotations intersecting each block, in text order.
 /// Runs in O(b + k + m) for b blocks, k annotations and m (block, mark) pairs.
 pub fn marks_by_block(blocks: &[Block], anns: &AnnotationSet) -> Vec<Rc<Vec<Mark>>> {
+    marks_by_block_reusing(blocks, anns, &[])
+}
+
+/// [`marks_by_block`], keeping the `Rc` of `prev[i]` for every block whose marks did
+/// not change, without allocating for it: after an edit, only the blocks it touched
+/// get new marks, so only they are drawn again.
+pub fn marks_by_block_reusing(blocks: &[Block], anns: &AnnotationSet, prev: &[Rc<Vec<Mark>>]) -> Vec<Rc<Vec<Mark>>> {
     let items = anns.items();
     let spans: Vec<(usize, usize)> = items.iter().map(|a| (a.span.start(), a.span.end())).collect();
     let lanes = lanes(&spans);
     let labels = anns.labels();
+    // Label index per item, computed once per label rather than once per item.
+    let names: Vec<&str> = labels.iter().map(|l| l.id.as_str()).collect();
+    let label_idx = |i: usize| names.iter().position(|n| *n == items[i].label).unwrap_or(0);
     let mut out = Vec::with_capacity(blocks.len());
-    // Items are sorted by start; `first` is the first item that may still reach the
-    // current block. Long items that start early are kept in `open`.
+    // Items are sorted by start; `next` is the first item not yet seen. Long items
+    // that start early are kept in `open`.
     let mut next = 0;
     let mut open: Vec<usize> = Vec::new();
-    for b in blocks {
+    let mut here: Vec<usize> = Vec::new();
+    for (bi, b) in blocks.iter().enumerate() {
         open.retain(|&i| spans[i].1 > b.start);
         while next < items.len() && spans[next].0 < b.end {
             if spans[next].1 > b.start {
@@ -49,18 +69,22 @@ pub fn marks_by_block(blocks: &[Block], anns: &AnnotationSet) -> Vec<Rc<Vec<Mark
             }
             next += 1;
         }
-        let marks = open
-            .iter()
-            .filter(|&&i| spans[i].0 < b.end && spans[i].1 > b.start)
-            .map(|&i| Mark {
-                id: items[i].id.clone(),
-                label_idx: labels.index_of(&items[i].label).unwrap_or(0),
-                start: spans[i].0,
-                end: spans[i].1,
-                lane: lanes[i],
-            })
-            .collect();
-        out.push(Rc::new(marks));
+        here.clear();
+        here.extend(open.iter().copied().filter(|&i| spans[i].0 < b.end && spans[i].1 > b.start));
+        let same = prev.get(bi).filter(|p| {
+            p.len() == here.len()
+                && p.iter().zip(&here).all(|(m, &i)| {
+                    m.start == spans[i].0 && m.end == spans[i].1 && m.lane == lanes[i] && m.id == items[i].id && m.label_idx == label_idx(i)
+                })
+        });
+        out.push(match same {
+            Some(p) => p.clone(),
+            None => Rc::new(
+                here.iter()
+                    .map(|&i| Mark { id: items[i].id.clone(), label_idx: label_idx(i), start: spans[i].0, end: spans[i].1, lane: lanes[i] })
+                    .collect(),
+            ),
+        });
     }
     out
 }
@@ -90,28 +114,206 @@ pub fn Article(props: &ArticleProps) -> Html {
     let texts = use_memo(props.doc.clone(), |doc| {
         doc.blocks().iter().map(|b| Rc::<str>::from(doc.text().slice(b.start, b.end).unwrap_or(""))).collect::<Vec<_>>()
     });
-    let marks = use_memo((props.blocks.clone(), props.anns.clone()), |(blocks, anns)| marks_by_block(blocks, anns));
+    // The marks per block, reusing the previous ones where a block did not change.
+    let cache: Rc<std::cell::RefCell<MarksCache>> = use_mut_ref(MarksCache::default);
+    let marks = cache.borrow_mut().get(&props.blocks, &props.anns);
     let label_names: Rc<Vec<String>> = use_memo(props.anns.clone(), |anns| anns.labels().iter().map(|l| l.id.clone()).collect::<Vec<_>>());
     let selected_span = props.selected.as_ref().and_then(|id| props.anns.get(id)).map(|a| (a.span.start(), a.span.end()));
+    let selected_in = {
+        let selected = props.selected.clone();
+        move |b: &Block| match selected_span {
+            Some((s, e)) if s < b.end && e > b.start => selected.clone(),
+            _ => None,
+        }
+    };
     let onclick = {
         let onpick = props.onpick.clone();
         let onpickid = props.onpickid.clone();
         Callback::from(move |e: MouseEvent| on_click(&e, &onpick, &onpickid))
     };
+
+    #[cfg(target_arch = "wasm32")]
+    {
+        // Fill the blocks that changed since they were last filled.
+        let filled: Rc<std::cell::RefCell<Filled>> = use_mut_ref(Filled::default);
+        let article_ref = props.article_ref.clone();
+        let blocks = props.blocks.clone();
+        let texts = texts.clone();
+        let marks = marks.clone();
+        let labels = label_names.clone();
+        let selected_in = selected_in.clone();
+        use_effect(move || {
+            if let Some(article) = article_ref.cast::<web_sys::Element>() {
+                filled.borrow_mut().update(&article, &blocks, &texts, &marks, &labels, &selected_in);
+            }
+        });
+        html! {
+            <article ref={props.article_ref.clone()} class="article" lang="en" onclick={onclick}>
+                { for props.blocks.iter().map(|b| match b.kind {
+                    BlockKind::Heading => html! { <h2 key={b.start} class="block"></h2> },
+                    BlockKind::Paragraph => html! { <p key={b.start} class="block"></p> },
+                }) }
+            </article>
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
     html! {
         <article ref={props.article_ref.clone()} class="article" lang="en" onclick={onclick}>
-            { for props.blocks.iter().enumerate().map(|(i, b)| {
-                let sel = match selected_span {
-                    Some((s, e)) if s < b.end && e > b.start => props.selected.clone(),
-                    _ => None,
-                };
-                html! {
-                    <BlockView key={b.start} block={*b} text={texts[i].clone()} marks={marks[i].clone()}
-                        selected={sel} labels={label_names.clone()} />
-                }
-            }) }
+            { for props.blocks.iter().enumerate().map(|(i, b)| block_html(b, &texts[i], &marks[i], selected_in(b).as_ref(), &label_names)) }
         </article>
     }
+}
+
+/// The last marks per block, and what they were computed from.
+#[derive(Default)]
+struct MarksCache {
+    from: Option<(Rc<Vec<Block>>, Rc<AnnotationSet>)>,
+    marks: Rc<Vec<Rc<Vec<Mark>>>>,
+}
+
+impl MarksCache {
+    fn get(&mut self, blocks: &Rc<Vec<Block>>, anns: &Rc<AnnotationSet>) -> Rc<Vec<Rc<Vec<Mark>>>> {
+        match &self.from {
+            Some((b, a)) if Rc::ptr_eq(b, blocks) && Rc::ptr_eq(a, anns) => {}
+            Some((b, _)) if Rc::ptr_eq(b, blocks) => self.marks = Rc::new(marks_by_block_reusing(blocks, anns, &self.marks)),
+            _ => self.marks = Rc::new(marks_by_block(blocks, anns)),
+        }
+        self.from = Some((blocks.clone(), anns.clone()));
+        self.marks.clone()
+    }
+}
+
+/// What each block was last filled with, to fill again only the blocks that changed.
+#[cfg(target_arch = "wasm32")]
+#[derive(Default)]
+struct Filled {
+    blocks: Option<Rc<Vec<Block>>>,
+    labels: Option<Rc<Vec<String>>>,
+    done: Vec<(Rc<Vec<Mark>>, Option<AnnId>)>,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Filled {
+    fn update(
+        &mut self,
+        article: &web_sys::Element,
+        blocks: &Rc<Vec<Block>>,
+        texts: &[Rc<str>],
+        marks: &[Rc<Vec<Mark>>],
+        labels: &Rc<Vec<String>>,
+        selected_in: &dyn Fn(&Block) -> Option<AnnId>,
+    ) {
+        let same_doc = self.blocks.as_ref().is_some_and(|b| Rc::ptr_eq(b, blocks)) && self.labels.as_ref().is_some_and(|l| l == labels);
+        if !same_doc {
+            self.blocks = Some(blocks.clone());
+            self.labels = Some(labels.clone());
+            self.done.clear();
+        }
+        let label_text = labels.join("\n");
+        let mut nums = Vec::new();
+        for (i, b) in blocks.iter().enumerate() {
+            let sel = selected_in(b);
+            if let Some((m, s)) = self.done.get(i) {
+                if *s == sel && (Rc::ptr_eq(m, &marks[i]) || **m == *marks[i]) {
+                    self.done[i].0 = marks[i].clone();
+                    continue;
+                }
+            }
+            let ids = encode_block(b, &texts[i], &marks[i], sel.as_ref(), &mut nums);
+            fill_block(article, i as u32, &texts[i], &ids, &label_text, &nums);
+            if i < self.done.len() {
+                self.done[i] = (marks[i].clone(), sel);
+            } else {
+                self.done.push((marks[i].clone(), sel));
+            }
+        }
+    }
+}
+
+/// The runs of a block, for [`fill_block`]: fills `nums` and returns the marks' ids,
+/// separated by spaces (ids are printable ASCII, so they hold no space).
+///
+/// `nums` is `[n_marks, n_runs, dateline_runs (u32::MAX if none)]`, then per mark
+/// `[label index, lane, selected, start, end]`, then per run `[start, utf16 start in
+/// the block text, utf16 end, end, n_covering, covering mark indices…]` (outermost
+/// first). Offsets `start`/`end` are document code points.
+pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&AnnId>, nums: &mut Vec<u32>) -> String {
+    nums.clear();
+    let spans: Vec<(usize, usize)> = marks.iter().map(|m| (m.start, m.end)).collect();
+    let (head, tail) = match b.dateline_end {
+        Some(d) if d > b.start && d < b.end => (segments(b.start, d, &spans), segments(d, b.end, &spans)),
+        _ => (Vec::new(), segments(b.start, b.end, &spans)),
+    };
+    let dateline = if b.dateline_end.is_some_and(|d| d > b.start && d < b.end) { head.len() as u32 } else { u32::MAX };
+    nums.extend([marks.len() as u32, (head.len() + tail.len()) as u32, dateline]);
+    let mut ids = String::new();
+    for m in marks {
+        if !ids.is_empty() {
+            ids.push(' ');
+        }
+        ids.push_str(m.id.as_str());
+        nums.extend([m.label_idx as u32, u32::from(m.lane), u32::from(selected == Some(&m.id)), m.start as u32, m.end as u32]);
+    }
+    // Walk the text once, turning code points into UTF-16 offsets.
+    let mut chars = text.chars();
+    let (mut cp, mut u16) = (b.start, 0usize);
+    for run in head.iter().chain(tail.iter()) {
+        while cp < run.start {
+            u16 += chars.next().map_or(0, char::len_utf16);
+            cp += 1;
+        }
+        let from = u16;
+        while cp < run.end {
+            u16 += chars.next().map_or(0, char::len_utf16);
+            cp += 1;
+        }
+        nums.extend([run.start as u32, from as u32, u16 as u32, run.end as u32, run.covering.len() as u32]);
+        nums.extend(run.covering.iter().map(|&c| c as u32));
+    }
+    ids
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function fill_block(article, i, text, ids, labels, nums) {
+  const el = article.children[i];
+  if (!el) return;
+  const idv = ids.split(' '), lab = labels.split('\n');
+  let p = 3;
+  const nm = nums[0], nr = nums[1], split = nums[2];
+  const ms = [];
+  for (let k = 0; k < nm; k++, p += 5) ms.push([nums[p], nums[p + 1], nums[p + 2], nums[p + 3], nums[p + 4], idv[k]]);
+  const frag = document.createDocumentFragment();
+  let dl = null;
+  if (split !== 0xffffffff) { dl = document.createElement('span'); dl.className = 'dateline'; frag.appendChild(dl); }
+  for (let r = 0; r < nr; r++) {
+    const s = nums[p], u0 = nums[p + 1], u1 = nums[p + 2], e = nums[p + 3], nc = nums[p + 4];
+    p += 5;
+    let node = document.createElement('span');
+    node.setAttribute('data-s', s);
+    node.appendChild(document.createTextNode(text.slice(u0, u1)));
+    for (let c = nc - 1; c >= 0; c--) {
+      const m = ms[nums[p + c]];
+      const mk = document.createElement('mark');
+      let cls = 'ann l' + m[0] + ' lane' + Math.min(m[1], 5);
+      if (s === m[3]) cls += ' first';
+      if (e === m[4]) cls += ' last';
+      if (m[2]) cls += ' sel';
+      mk.className = cls;
+      mk.setAttribute('data-id', m[5]);
+      mk.setAttribute('data-label', lab[m[0]] || '');
+      mk.appendChild(node);
+      node = mk;
+    }
+    p += nc;
+    (dl && r < split ? dl : frag).appendChild(node);
+  }
+  el.replaceChildren(frag);
+}
+"#)]
+extern "C" {
+    /// Replaces the children of block `i` of `article` with its runs (see [`encode_block`]).
+    fn fill_block(article: &web_sys::Element, i: u32, text: &str, ids: &str, labels: &str, nums: &[u32]);
 }
 
 fn on_click(e: &MouseEvent, onpick: &Callback<usize>, onpickid: &Callback<AnnId>) {
@@ -135,39 +337,29 @@ fn on_click(e: &MouseEvent, onpick: &Callback<usize>, onpickid: &Callback<AnnId>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct BlockProps {
-    block: Block,
-    text: Rc<str>,
-    marks: Rc<Vec<Mark>>,
-    selected: Option<AnnId>,
-    labels: Rc<Vec<String>>,
-}
-
-#[component]
-fn BlockView(props: &BlockProps) -> Html {
-    let b = props.block;
+/// One block through yew, as [`fill_block`] draws it (server rendering and its tests).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+fn block_html(b: &Block, text: &str, marks: &[Mark], selected: Option<&AnnId>, labels: &[String]) -> Html {
     // Byte offset of every code point of the block, and one past the end.
-    let bytes: Vec<usize> = props.text.char_indices().map(|(i, _)| i).chain(std::iter::once(props.text.len())).collect();
-    let spans: Vec<(usize, usize)> = props.marks.iter().map(|m| (m.start, m.end)).collect();
+    let bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
+    let spans: Vec<(usize, usize)> = marks.iter().map(|m| (m.start, m.end)).collect();
     let render = |from: usize, to: usize| -> Html {
         segments(from, to, &spans)
             .into_iter()
             .map(|run| {
-                let text = &props.text[bytes[run.start - b.start]..bytes[run.end - b.start]];
-                let mut inner = html! { <span data-s={run.start.to_string()}>{ text }</span> };
+                let t = &text[bytes[run.start - b.start]..bytes[run.end - b.start]];
+                let mut inner = html! { <span data-s={run.start.to_string()}>{ t }</span> };
                 for &i in run.covering.iter().rev() {
-                    let m = &props.marks[i];
-                    let first = run.start == m.start;
+                    let m = &marks[i];
                     let class = classes!(
                         "ann",
                         format!("l{}", m.label_idx),
                         format!("lane{}", m.lane.min(5)),
-                        first.then_some("first"),
+                        (run.start == m.start).then_some("first"),
                         (run.end == m.end).then_some("last"),
-                        (props.selected.as_ref() == Some(&m.id)).then_some("sel"),
+                        (selected == Some(&m.id)).then_some("sel"),
                     );
-                    let label = props.labels.get(m.label_idx).cloned().unwrap_or_default();
+                    let label = labels.get(m.label_idx).cloned().unwrap_or_default();
                     inner = html! { <mark class={class} data-id={m.id.to_string()} data-label={label}>{ inner }</mark> };
                 }
                 inner
@@ -184,7 +376,7 @@ fn BlockView(props: &BlockProps) -> Html {
         _ => render(b.start, b.end),
     };
     match b.kind {
-        BlockKind::Heading => html! { <h2 class="block">{ body }</h2> },
-        BlockKind::Paragraph => html! { <p class="block">{ body }</p> },
+        BlockKind::Heading => html! { <h2 key={b.start} class="block">{ body }</h2> },
+        BlockKind::Paragraph => html! { <p key={b.start} class="block">{ body }</p> },
     }
 }

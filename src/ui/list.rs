@@ -1,16 +1,37 @@
-//! The list of annotations in text order, filtered by label.
+//! The list of annotations in text order, filtered by label, windowed.
 //!
 //! Contract relied on by tests: the list's accessible name is "Annotations", and
 //! each entry's text holds its label and its quoted text. Entries are focusable
-//! list items, not buttons, so that the only buttons whose names begin with a
-//! label's name are the label buttons.
+//! list items (`li.entry[data-id]`, the selected one with class `sel`), not buttons,
+//! so that the only buttons whose names begin with a label's name are the label
+//! buttons.
+//!
+//! Windowing: with 10,000 annotations a full list costs more DOM than the article
+//! itself, and every edit would diff it. Every entry has the same height ([`ROW`]
+//! px, fixed in `style.css`), so only the entries near the visible part of the list
+//! are rendered, and the list's top and bottom padding stand for the others (set
+//! through the CSSOM, which a strict Content-Security-Policy allows). The window
+//! follows the scrolling of the panel or the page, and jumps to the selected entry
+//! whenever the selection changes, so that the selected entry is always in the DOM
+//! and the app can scroll it into view.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo_events::{EventListener, EventListenerOptions};
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use super::state::{Msg, ScrollTarget};
 use crate::model::{AnnId, Annotation, AnnotationSet, Document};
+
+/// The height of one entry plus the space below it, in CSS px (`.ann-list > li.entry`).
+pub const ROW: usize = 38;
+/// Entries rendered beyond each edge of the visible part.
+const OVERSCAN: usize = 20;
+/// The window start moves in steps of this many entries, so that scrolling
+/// re-renders the list only every few entries.
+const STEP: usize = 10;
 
 /// The text an annotation covers.
 pub fn quote_of(doc: &Document, a: &Annotation) -> String {
@@ -32,14 +53,114 @@ pub struct AnnListProps {
     pub dispatch: Callback<Msg>,
 }
 
+/// The window: its first entry and how many entries fit the viewport.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Window {
+    first: usize,
+    visible: usize,
+}
+
+/// The window for the list element `ol` as it lies in the viewport now.
+fn measure(ol: &web_sys::Element) -> Window {
+    let r = ol.get_bounding_client_rect();
+    let vh = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(1000.0);
+    let above = (-r.top()).max(0.0);
+    let first_row = (above / ROW as f64) as usize;
+    Window { first: first_row.saturating_sub(OVERSCAN) / STEP * STEP, visible: (vh / ROW as f64).ceil() as usize + 1 }
+}
+
+/// Sets an inline style property through the CSSOM (not a `style` attribute).
+fn set_style(el: &web_sys::Element, prop: &str, value: &str) {
+    let Ok(style) = js_sys::Reflect::get(el, &JsValue::from_str("style")) else { return };
+    if let Ok(f) = js_sys::Reflect::get(&style, &JsValue::from_str("setProperty")).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = f.call2(&style, &JsValue::from_str(prop), &JsValue::from_str(value));
+    }
+}
+
+/// The panel that scrolls the list on wide screens (narrow screens scroll the page).
+fn scroll_parent(el: &web_sys::Element) -> Option<web_sys::Element> {
+    el.closest(".panel").ok().flatten()
+}
+
 /// The annotation list.
 #[component]
 pub fn AnnList(props: &AnnListProps) -> Html {
+    let ol_ref = use_node_ref();
+    let win: Rc<RefCell<Window>> = use_mut_ref(|| Window { first: 0, visible: 40 });
+    let last_selected: Rc<RefCell<Option<AnnId>>> = use_mut_ref(|| None);
+    let redraw = use_force_update();
+    // Indices (into the set's items) of the entries the filter shows.
+    let shown = use_memo((props.anns.clone(), props.filter.clone()), |(anns, filter)| {
+        anns.items().iter().enumerate().filter(|(_, a)| filter.as_ref().is_none_or(|f| &a.label == f)).map(|(i, _)| i).collect::<Vec<_>>()
+    });
+    let n = shown.len();
+
+    // Follow scrolling (of the panel and of the page) and resizing.
+    {
+        let ol_ref = ol_ref.clone();
+        let win = win.clone();
+        use_effect_with((), move |_| {
+            let mut listeners = Vec::new();
+            if let (Some(ol), Some(window)) = (ol_ref.cast::<web_sys::Element>(), web_sys::window()) {
+                let on_scroll = {
+                    let win = win.clone();
+                    let ol = ol.clone();
+                    Rc::new(move || {
+                        let w = measure(&ol);
+                        if *win.borrow() != w {
+                            *win.borrow_mut() = w;
+                            redraw.force_update();
+                        }
+                    })
+                };
+                let opts = EventListenerOptions::run_in_capture_phase();
+                let targets: Vec<web_sys::EventTarget> =
+                    scroll_parent(&ol).map(|p| p.unchecked_into()).into_iter().chain(std::iter::once(window.clone().unchecked_into())).collect();
+                for t in targets {
+                    let f = on_scroll.clone();
+                    listeners.push(EventListener::new_with_options(&t, "scroll", opts, move |_| f()));
+                }
+                let f = on_scroll.clone();
+                listeners.push(EventListener::new(&window, "resize", move |_| f()));
+                on_scroll();
+            }
+            move || drop(listeners)
+        });
+    }
+
+    // A new selection brings its entry into the window.
+    let count = win.borrow().visible + 2 * OVERSCAN;
+    if *last_selected.borrow() != props.selected {
+        last_selected.borrow_mut().clone_from(&props.selected);
+        let items = props.anns.items();
+        if let Some(pos) = props.selected.as_ref().and_then(|id| shown.iter().position(|&i| &items[i].id == id)) {
+            let first = win.borrow().first;
+            if pos < first || pos >= first + count {
+                win.borrow_mut().first = pos.saturating_sub(count / 2) / STEP * STEP;
+            }
+        }
+    }
+    let from = win.borrow().first.min(n.saturating_sub(count));
+    let to = (from + count).min(n);
+
+    // The padding stands for the entries outside the window.
+    {
+        let ol_ref = ol_ref.clone();
+        use_effect_with((from, to, n), move |&(from, to, n)| {
+            if let Some(ol) = ol_ref.cast::<web_sys::Element>() {
+                set_style(&ol, "padding-top", &format!("{}px", from * ROW));
+                set_style(&ol, "padding-bottom", &format!("{}px", (n - to) * ROW));
+            }
+        });
+    }
+
+    let items = props.anns.items();
     html! {
-        <ol class="ann-list" aria-label="Annotations">
-            { for props.anns.items().iter()
-                .filter(|a| props.filter.as_ref().is_none_or(|f| &a.label == f))
-                .map(|a| entry(a, &props.doc, props.anns.as_ref(), props.selected.as_ref() == Some(&a.id), &props.dispatch)) }
+        <ol ref={ol_ref} class="ann-list" aria-label="Annotations">
+            { for shown[from..to].iter().enumerate().map(|(k, &i)| {
+                let a = &items[i];
+                entry(a, &props.doc, props.anns.as_ref(), props.selected.as_ref() == Some(&a.id), &props.dispatch, from + k, n)
+            }) }
         </ol>
     }
 }
@@ -60,16 +181,16 @@ pub fn activate(dispatch: &Callback<Msg>, msg: Msg) -> (Callback<MouseEvent>, Ca
     (onclick, onkeydown)
 }
 
-fn entry(a: &Annotation, doc: &Document, anns: &AnnotationSet, is_selected: bool, dispatch: &Callback<Msg>) -> Html {
+fn entry(a: &Annotation, doc: &Document, anns: &AnnotationSet, is_selected: bool, dispatch: &Callback<Msg>, pos: usize, n: usize) -> Html {
     let (onclick, onkeydown) = activate(dispatch, Msg::Select(Some(a.id.clone()), Some(ScrollTarget::Article)));
     let label_idx = anns.labels().index_of(&a.label).unwrap_or(0);
     html! {
         <li key={a.id.as_str()} class={classes!("entry", is_selected.then_some("sel"))} data-id={a.id.to_string()}
-            tabindex="0" aria-current={is_selected.then_some("true")} {onclick} {onkeydown}>
+            tabindex="0" aria-current={is_selected.then_some("true")} aria-posinset={(pos + 1).to_string()} aria-setsize={n.to_string()}
+            {onclick} {onkeydown}>
             <span class={classes!("chip", format!("l{label_idx}"))}>{ &a.label }</span>
             { " " }
             <span class="quote">{ quote_of(doc, a) }</span>
         </li>
     }
 }
-
