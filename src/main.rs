@@ -14,7 +14,7 @@ use spantag::ui::state::{AppState, Notice, SaveStatus};
 const SEED: &str = include_str!("../seeds/000_b394ad186b713fdd.txt");
 
 fn main() {
-    console_error_panic_hook::set_once();
+    spantag::ui::panic::install(); // keeps console_error_panic_hook's output, and adds the recoverable overlay
     wasm_bindgen_futures::spawn_local(start());
 }
 

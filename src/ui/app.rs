@@ -112,6 +112,12 @@ pub fn App(props: &AppProps) -> Html {
         let latest = latest.clone();
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
+            // After a panic, the overlay offers the in-memory work as a backup.
+            let l = latest.clone();
+            super::panic::set_backup_source(Box::new(move || {
+                let st = l.try_borrow().ok()?.clone();
+                Some((format!("{}.spantag.json", st.doc.slug()), native::export(&st.doc, &st.anns)))
+            }));
             let api = Api::install(latest, dispatch);
             move || drop(api)
         });

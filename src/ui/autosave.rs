@@ -121,7 +121,8 @@ impl Autosave {
         loop {
             self.again.set(false);
             let st = self.latest.borrow().clone();
-            if st.save == SaveStatus::Blocked {
+            // After a panic the state may be inconsistent: never write it.
+            if st.save == SaveStatus::Blocked || super::panic::has_panicked() {
                 break;
             }
             let nothing_new = st.unsaved.is_empty() && !st.full_write && st.revision.is_some();

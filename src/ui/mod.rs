@@ -15,5 +15,6 @@ pub mod links;
 pub mod list;
 pub mod inspector;
 pub mod panel;
+pub mod panic;
 pub mod picker;
 pub mod state;
