@@ -324,14 +324,25 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     let document = Document::new(d.title, d.text);
     let mut set = AnnotationSet::new(len, schema.clone());
     let mut refused = Vec::new();
+    // Annotations are checked one by one against the text, then added in one pass
+    // (an L file has 10,000 of them: adding them singly would be quadratic).
+    let mut valid = Vec::new();
     for (index, raw) in file.annotations.iter().enumerate() {
         let Some(item) = parse_item::<AnnotationIn>(raw, "annotation", index, &mut refused) else { continue };
         let id = Some(item.id.clone());
-        match check_item(item, &document).and_then(|ann| set.apply(Action::Add(ann)).map_err(|r| r.to_string())) {
-            Ok(_) => {}
+        match check_item(item, &document) {
+            Ok(ann) => valid.push((index, ann)),
             Err(reason) => refused.push(ItemRefusal { kind: "annotation", index, id, reason }),
         }
     }
+    let (indices, anns): (Vec<usize>, Vec<Annotation>) = valid.into_iter().unzip();
+    let ids: Vec<String> = anns.iter().map(|a| a.id.to_string()).collect();
+    for ((index, id), result) in indices.into_iter().zip(ids).zip(set.add_all(anns)) {
+        if let Err(r) = result {
+            refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason: r.to_string() });
+        }
+    }
+    refused.sort_by_key(|r| (r.kind != "annotation", r.index));
     for (index, raw) in file.entities.iter().enumerate() {
         let Some(item) = parse_item::<EntityIn>(raw, "entity", index, &mut refused) else { continue };
         let id = Some(item.id.clone());

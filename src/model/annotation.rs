@@ -619,6 +619,47 @@ impl AnnotationSet {
         undo
     }
 
+    /// Adds many annotations at once (an import), each checked exactly as
+    /// [`Action::Add`] checks it, in O(k log k) instead of k separate adds' O(k²).
+    /// Returns one result per annotation, in order: a refused one is left out.
+    pub fn add_all(&mut self, anns: Vec<Annotation>) -> Vec<Result<(), Refusal>> {
+        use std::collections::{HashMap, HashSet};
+        let mut ids: HashSet<AnnId> = self.items.iter().map(|a| a.id.clone()).collect();
+        ids.extend(self.entities.iter().map(|e| e.id.clone()));
+        ids.extend(self.relations.iter().map(|r| r.id.clone()));
+        let mut spans: HashMap<(Span, String), AnnId> = self.items.iter().map(|a| ((a.span, a.label.clone()), a.id.clone())).collect();
+        let mut results = Vec::with_capacity(anns.len());
+        for ann in anns {
+            let check = (|| {
+                Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
+                if self.labels().get(&ann.label).is_none() {
+                    return Err(Refusal::UnknownLabel(ann.label.clone()));
+                }
+                if ids.contains(&ann.id) {
+                    return Err(Refusal::DuplicateId(ann.id.clone()));
+                }
+                if let Some(existing) = spans.get(&(ann.span, ann.label.clone())) {
+                    return Err(Refusal::Duplicate { existing: existing.clone() });
+                }
+                if ann.note.chars().count() > MAX_TEXT {
+                    return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
+                }
+                for (k, v) in &ann.attrs {
+                    self.schema.check_attr(&ann.label, k, v).map_err(Refusal::Schema)?;
+                }
+                Ok(())
+            })();
+            if check.is_ok() {
+                ids.insert(ann.id.clone());
+                spans.insert((ann.span, ann.label.clone()), ann.id.clone());
+                self.items.push(ann);
+            }
+            results.push(check);
+        }
+        self.items.sort_by(Annotation::order);
+        results
+    }
+
     /// Checks every invariant; used by tests after each action.
     ///
     /// # Errors
@@ -828,6 +869,19 @@ mod tests {
         s.apply(e("E1", &["ac"])).unwrap();
         assert!(s.apply(e("E2", &["ac"])).unwrap_err().to_string().contains("already a mention"));
         assert_eq!(s.apply(e("ac", &["ac"])), Err(Refusal::DuplicateId(id("ac"))));
+    }
+
+    #[test]
+    fn add_all_checks_like_add_and_keeps_text_order() {
+        let batch = vec![ann("b", "Actor", 10, 12), ann("a", "Claim", 5, 40), ann("c", "Actor", 10, 12), ann("a", "Event", 1, 2), ann("d", "Event", 99, 101), ann("e", "Place", 1, 2)];
+        let mut bulk = set();
+        bulk.apply(Action::Add(ann("x", "Event", 0, 3))).unwrap();
+        let mut one_by_one = bulk.clone();
+        let results = bulk.add_all(batch.clone());
+        let expected: Vec<Result<(), Refusal>> = batch.into_iter().map(|a| one_by_one.apply(Action::Add(a)).map(|_| ())).collect();
+        assert_eq!(results, expected);
+        assert_eq!(bulk, one_by_one);
+        bulk.check_invariants().unwrap();
     }
 
     #[test]

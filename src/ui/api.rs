@@ -89,6 +89,10 @@ impl Api {
                 return Err(throw("start and end must be whole code point offsets within the text"));
             }
             let span = Span::new(start as usize, end as usize, st.doc.len_cp()).map_err(|e| throw(e.to_string()))?;
+            let text = st.doc.text();
+            if !crate::model::snap::is_cluster_boundary(text, span.start()) || !crate::model::snap::is_cluster_boundary(text, span.end()) {
+                return Err(throw("the span splits a character (an emoji, a flag or a letter with its accent)"));
+            }
             if let Some(dup) = st.anns.find_duplicate(span, &label) {
                 return Err(throw(format!("the same span already has this label ({})", dup.id)));
             }
