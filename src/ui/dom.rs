@@ -111,14 +111,19 @@ pub fn scroll_to(selector: &str, center: bool) {
 /// # Errors
 /// The browser's message if the file could not be made.
 pub fn download(file_name: &str, mime: &str, content: &str) -> Result<(), String> {
-    let err = |e: JsValue| crate::storage::browser::js_message(&e);
-    let window = web_sys::window().ok_or("no window")?;
-    let document = window.document().ok_or("no document")?;
     let parts = js_sys::Array::of1(&JsValue::from_str(content));
     let props = web_sys::BlobPropertyBag::new();
     props.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props).map_err(err)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props).map_err(|e| crate::storage::browser::js_message(&e))?;
+    download_blob(file_name, &blob)
+}
+
+/// Offers a blob as a file download named `file_name`.
+fn download_blob(file_name: &str, blob: &web_sys::Blob) -> Result<(), String> {
+    let err = |e: JsValue| crate::storage::browser::js_message(&e);
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(err)?;
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(err)?.unchecked_into();
     a.set_href(&url);
     a.set_download(file_name);
@@ -242,25 +247,9 @@ pub fn focus_selector(selector: &str) -> bool {
 /// # Errors
 /// The browser's message if the file could not be made.
 pub fn download_bytes(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
-    let err = |e: JsValue| crate::storage::browser::js_message(&e);
-    let window = web_sys::window().ok_or("no window")?;
-    let document = window.document().ok_or("no document")?;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let props = web_sys::BlobPropertyBag::new();
     props.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &props).map_err(err)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(err)?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(file_name);
-    a.set_rel("noopener");
-    document.body().ok_or("no body")?.append_child(&a).map_err(err)?;
-    a.click();
-    a.remove();
-    // Revoke later: revoking at once can cancel the download in some browsers.
-    gloo_timers::callback::Timeout::new(10_000, move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    })
-    .forget();
-    Ok(())
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &props).map_err(|e| crate::storage::browser::js_message(&e))?;
+    download_blob(file_name, &blob)
 }

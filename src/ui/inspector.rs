@@ -241,6 +241,11 @@ fn entity_section(props: &InspectorProps) -> Html {
     let a = &props.ann;
     let anns = &props.anns;
     let d = props.dispatch.clone();
+    let onsame = {
+        let d = d.clone();
+        Callback::from(move |id: AnnId| d.emit(Msg::SameActor(id)))
+    };
+    let same_role = same_actor_role();
     match anns.entity_of(&a.id) {
         Some(e) => {
             let entity: Entity = e.clone();
@@ -264,11 +269,6 @@ fn entity_section(props: &InspectorProps) -> Html {
                 let d = d.clone();
                 Callback::from(move |_| d.emit(Msg::LeaveEntity))
             };
-            let onsame = {
-                let d = d.clone();
-                Callback::from(move |id: AnnId| d.emit(Msg::SameActor(id)))
-            };
-            let same_role = same_actor_role();
             html! {
                 <div class="entity-box">
                     <h3>{ "Entity" }</h3>
@@ -296,11 +296,6 @@ fn entity_section(props: &InspectorProps) -> Html {
                 let d = d.clone();
                 Callback::from(move |_| d.emit(Msg::MakeEntity))
             };
-            let onsame = {
-                let d = d.clone();
-                Callback::from(move |id: AnnId| d.emit(Msg::SameActor(id)))
-            };
-            let same_role = same_actor_role();
             html! {
                 <div class="entity-box">
                     <h3>{ "Same actor as" }</h3>
