@@ -107,6 +107,23 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    // The panel sticks just below the toolbar, whose height depends on the window width.
+    use_effect_with((), move |_| {
+        let measure = || {
+            let doc = gloo_utils_document();
+            if let (Some(bar), Some(root)) = (doc.query_selector(".toolbar").ok().flatten(), doc.document_element()) {
+                let h = bar.get_bounding_client_rect().height().round() as i32;
+                if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = root.style().set_property("--header-h", &format!("{h}px"));
+                }
+            }
+        };
+        measure();
+        let window = web_sys::window().expect("a window");
+        let listener = EventListener::new(&window, "resize", move |_| measure());
+        move || drop(listener)
+    });
+
     // The embedding API (window.spantag) and the change event.
     {
         let latest = latest.clone();
