@@ -61,7 +61,7 @@ pub fn Panel(props: &PanelProps) -> Html {
                 filter={props.filter.clone()} dispatch={props.dispatch.clone()} />
             if n_shown == 0 {
                 <p class="empty">{
-                    if total == 0 { "No annotations yet. Select text in the article, then press 1 (Actor), 2 (Event) or 3 (Claim).".to_owned() }
+                    if total == 0 { "No annotations yet. Select text in the article (or press f to find it), then press 1 (Actor), 2 (Event), 3 (Claim) or 4 (Cue).".to_owned() }
                     else { format!("No {} annotations.", props.filter.clone().unwrap_or_default()) }
                 }</p>
             }
