@@ -57,19 +57,16 @@ export async function openProfile(dir = fs.mkdtempSync(path.join(os.tmpdir(), 's
 
 /** Opens the widget and fails the test on any page error or console error. */
 export async function openPage(context, url) {
-  const page = context.pages()[0] || await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.problems = problems;
-  await page.goto(url);
-  await page.waitForSelector('article p');
-  return page;
+  return load(context.pages()[0] || await context.newPage(), url);
 }
 
 /** Opens the widget in a new tab of the same browser (same storage). */
 export async function openTab(context, url) {
-  const page = await context.newPage();
+  return load(await context.newPage(), url);
+}
+
+/** Loads the widget in `page`, recording page errors and console errors in `page.problems`. */
+async function load(page, url) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });

@@ -164,15 +164,40 @@ async fn v3_indexeddb_record_fixture_reads() {
     assert!(!opened.annotations.is_empty());
 }
 
+/// One simulated tab: its state, its unsaved actions and the revision it builds on.
+struct Tab {
+    set: AnnotationSet,
+    unsaved: Vec<Action>,
+    rev: Option<u64>,
+}
+
+/// Saves as autosave does: on a conflict, replays the unsaved actions on the stored
+/// record and tries again. (A removal of something the other tab had not seen yet
+/// is dropped; the other tab's removals win the same way.)
+async fn save_rebasing(kv: &MemoryStore, doc: &Document, tab: &mut Tab, now: i64) {
+    loop {
+        match save(kv, doc, &tab.set, tab.rev, false, now).await.unwrap() {
+            Saved::At(rev) => {
+                tab.rev = Some(rev);
+                tab.unsaved.clear();
+                return;
+            }
+            Saved::Conflict(current) => {
+                let rec = Record::decode(&current.unwrap()).unwrap();
+                let base = native::import(&rec.payload, &Schema::news()).unwrap().annotations;
+                let r = rebase(&base, &tab.unsaved);
+                tab.set = r.set;
+                tab.unsaved = r.applied;
+                tab.rev = Some(rec.revision);
+            }
+        }
+    }
+}
+
 /// Two tabs share one store and make 1,000 interleaved random edits, each saving
 /// with compare-and-swap and rebasing on conflict: no edit is lost.
 #[tokio::test]
 async fn two_tabs_1000_interleaved_edits_lose_nothing() {
-    struct Tab {
-        set: AnnotationSet,
-        unsaved: Vec<Action>,
-        rev: Option<u64>,
-    }
     let doc = seed();
     let kv = MemoryStore::new();
     let empty = AnnotationSet::new(doc.len_cp(), Schema::news());
@@ -209,46 +234,12 @@ async fn two_tabs_1000_interleaved_edits_lose_nothing() {
         tab.unsaved.push(action);
         // Each tab saves now and then, as autosave does; the other may have saved since.
         if next() % 3 == 0 {
-            loop {
-                match save(&kv, &doc, &tab.set, tab.rev, false, i as i64).await.unwrap() {
-                    Saved::At(rev) => {
-                        tab.rev = Some(rev);
-                        tab.unsaved.clear();
-                        break;
-                    }
-                    Saved::Conflict(current) => {
-                        let rec = Record::decode(&current.unwrap()).unwrap();
-                        let base = native::import(&rec.payload, &Schema::news()).unwrap().annotations;
-                        let r = rebase(&base, &tab.unsaved);
-                        // A removal of something the other tab had not seen yet is
-                        // dropped; the other tab's removals win the same way.
-                        tab.set = r.set;
-                        tab.unsaved = r.applied;
-                        tab.rev = Some(rec.revision);
-                    }
-                }
-            }
+            save_rebasing(&kv, &doc, tab, i as i64).await;
         }
     }
     // Both tabs save their last work.
-    for t in 0..2 {
-        loop {
-            let tab = &mut tabs[t];
-            match save(&kv, &doc, &tab.set, tab.rev, false, 5000).await.unwrap() {
-                Saved::At(rev) => {
-                    tab.rev = Some(rev);
-                    break;
-                }
-                Saved::Conflict(current) => {
-                    let rec = Record::decode(&current.unwrap()).unwrap();
-                    let base = native::import(&rec.payload, &Schema::news()).unwrap().annotations;
-                    let r = rebase(&base, &tab.unsaved);
-                    tab.set = r.set;
-                    tab.unsaved = r.applied;
-                    tab.rev = Some(rec.revision);
-                }
-            }
-        }
+    for tab in &mut tabs {
+        save_rebasing(&kv, &doc, tab, 5000).await;
     }
     let stored = open(&kv, &MemoryStore::new(), &doc, &Schema::news(), 1).await.annotations;
     stored.check_invariants().unwrap();
