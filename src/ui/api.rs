@@ -41,6 +41,19 @@ struct StatusOut<'a> {
     count: usize,
 }
 
+impl<'a> StatusOut<'a> {
+    /// What `status()` and the `spantag:change` event report.
+    fn of(st: &'a AppState) -> StatusOut<'a> {
+        StatusOut {
+            saved: st.save == SaveStatus::Saved,
+            revision: st.revision,
+            unsaved: st.unsaved.len(),
+            document: st.doc.id(),
+            count: st.anns.len(),
+        }
+    }
+}
+
 /// The JavaScript functions, kept alive while the app lives.
 pub struct Api {
     _closures: Vec<Box<dyn std::any::Any>>,
@@ -118,14 +131,7 @@ impl Api {
         let l = latest;
         let status = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(move || {
             let st = l.borrow().clone();
-            let out = StatusOut {
-                saved: st.save == SaveStatus::Saved,
-                revision: st.revision,
-                unsaved: st.unsaved.len(),
-                document: st.doc.id(),
-                count: st.anns.len(),
-            };
-            serde_wasm_bindgen::to_value(&out).map_err(|e| throw(e.to_string()))
+            serde_wasm_bindgen::to_value(&StatusOut::of(&st)).map_err(|e| throw(e.to_string()))
         });
         js_sys::Reflect::set(&api, &"status".into(), status.as_ref()).ok()?;
         closures.push(Box::new(status));
@@ -137,13 +143,7 @@ impl Api {
     /// Announces a change to the page: `spantag:change` with `{count, revision}`.
     pub fn changed(st: &AppState) {
         let Some(window) = web_sys::window() else { return };
-        let detail = serde_wasm_bindgen::to_value(&StatusOut {
-            saved: st.save == SaveStatus::Saved,
-            revision: st.revision,
-            unsaved: st.unsaved.len(),
-            document: st.doc.id(),
-            count: st.anns.len(),
-        });
+        let detail = serde_wasm_bindgen::to_value(&StatusOut::of(st));
         let init = web_sys::CustomEventInit::new();
         if let Ok(detail) = detail {
             init.set_detail(&detail);
