@@ -95,22 +95,36 @@ struct AnnotationOut<'a> {
     attributes: &'a BTreeMap<String, String>,
 }
 
-#[derive(Deserialize)]
-struct Header {
-    format: Option<String>,
-    version: Option<u64>,
-}
-
+/// The top level of a file, read in one pass: the header fields, and the rest as raw
+/// JSON, read once the header says the file is a spantag file this version can read.
 #[derive(Deserialize)]
 struct FileIn<'a> {
-    offset_unit: String,
-    document: DocumentIn,
+    format: Option<String>,
+    version: Option<u64>,
     #[serde(borrow)]
-    annotations: Vec<&'a RawValue>,
-    #[serde(default, borrow)]
-    relations: Vec<&'a RawValue>,
-    #[serde(default, borrow)]
-    entities: Vec<&'a RawValue>,
+    offset_unit: Option<&'a RawValue>,
+    #[serde(borrow)]
+    document: Option<&'a RawValue>,
+    #[serde(borrow)]
+    annotations: Option<&'a RawValue>,
+    #[serde(borrow)]
+    relations: Option<&'a RawValue>,
+    #[serde(borrow)]
+    entities: Option<&'a RawValue>,
+}
+
+/// A required part of the file, parsed as `T`.
+fn part<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>, name: &str) -> Result<T, ImportError> {
+    let raw = raw.ok_or_else(|| ImportError::BadShape(format!("missing field `{name}`")))?;
+    serde_json::from_str(raw.get()).map_err(|e| ImportError::BadShape(format!("{name}: {e}")))
+}
+
+/// An optional list of the file: empty if absent.
+fn list<'a>(raw: Option<&'a RawValue>, name: &str) -> Result<Vec<&'a RawValue>, ImportError> {
+    match raw {
+        None => Ok(Vec::new()),
+        some => part(some, name),
+    }
 }
 
 #[derive(Deserialize)]
@@ -286,7 +300,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             ImportError::BadShape(e.to_string())
         }
     })?;
-    let header: Header = serde_json::from_str(json).map_err(|e| {
+    let header: FileIn = serde_json::from_str(json).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             ImportError::NotJson(e.to_string())
         } else {
@@ -305,11 +319,14 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     if version < 1 {
         return Err(ImportError::BadShape(format!("version {version} does not exist")));
     }
-    let file: FileIn = serde_json::from_str(json).map_err(|e| ImportError::BadShape(e.to_string()))?;
-    if file.offset_unit != "codepoint" {
-        return Err(ImportError::BadShape(format!("offset_unit is \"{}\", expected \"codepoint\"", file.offset_unit)));
+    let file = header;
+    let offset_unit: String = part(file.offset_unit, "offset_unit")?;
+    if offset_unit != "codepoint" {
+        return Err(ImportError::BadShape(format!("offset_unit is \"{offset_unit}\", expected \"codepoint\"")));
     }
-    let d = file.document;
+    let d: DocumentIn = part(file.document, "document")?;
+    let (annotations, entities, relations) =
+        (part::<Vec<&RawValue>>(file.annotations, "annotations")?, list(file.entities, "entities")?, list(file.relations, "relations")?);
     let len = cp_len(&d.text);
     if d.length != len as u64 {
         return Err(ImportError::BadShape(format!("document.length is {} but the text has {len} code points", d.length)));
@@ -327,7 +344,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     // Annotations are checked one by one against the text, then added in one pass
     // (an L file has 10,000 of them: adding them singly would be quadratic).
     let mut valid = Vec::new();
-    for (index, raw) in file.annotations.iter().enumerate() {
+    for (index, raw) in annotations.iter().enumerate() {
         let Some(item) = parse_item::<AnnotationIn>(raw, "annotation", index, &mut refused) else { continue };
         let id = Some(item.id.clone());
         match check_item(item, &document) {
@@ -343,7 +360,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         }
     }
     refused.sort_by_key(|r| (r.kind != "annotation", r.index));
-    for (index, raw) in file.entities.iter().enumerate() {
+    for (index, raw) in entities.iter().enumerate() {
         let Some(item) = parse_item::<EntityIn>(raw, "entity", index, &mut refused) else { continue };
         let id = Some(item.id.clone());
         let entity = || -> Result<Entity, String> {
@@ -355,7 +372,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             Err(reason) => refused.push(ItemRefusal { kind: "entity", index, id, reason }),
         }
     }
-    for (index, raw) in file.relations.iter().enumerate() {
+    for (index, raw) in relations.iter().enumerate() {
         let Some(item) = parse_item::<RelationIn>(raw, "relation", index, &mut refused) else { continue };
         let id = Some(item.id.clone());
         let relation = || -> Result<Relation, String> {
@@ -412,15 +429,43 @@ fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
             Ok(Unique)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
-            let mut seen = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if seen.contains(&key) {
-                    return Err(A::Error::custom(format!("the key \"{key}\" appears twice in one object")));
+            // Objects are small: their keys are compared in a list, borrowed from the
+            // input where they have no escapes, until there are enough to hash.
+            let mut few: Vec<Key<'de>> = Vec::new();
+            let mut many: std::collections::HashSet<Key<'de>> = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                if few.contains(&key) || many.contains(&key) {
+                    return Err(A::Error::custom(format!("the key \"{}\" appears twice in one object", key.0)));
                 }
                 map.next_value::<Unique>()?;
-                seen.insert(key);
+                if few.len() < 16 {
+                    few.push(key);
+                } else {
+                    many.insert(key);
+                }
             }
             Ok(Unique)
+        }
+    }
+    /// An object key, borrowed from the input unless it has escapes.
+    #[derive(PartialEq, Eq, Hash)]
+    struct Key<'de>(std::borrow::Cow<'de, str>);
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+            d.deserialize_str(KeyVisitor)
+        }
+    }
+    struct KeyVisitor;
+    impl<'de> Visitor<'de> for KeyVisitor {
+        type Value = Key<'de>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object key")
+        }
+        fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+            Ok(Key(std::borrow::Cow::Borrowed(v)))
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<Key<'de>, E> {
+            Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
         }
     }
     serde_json::from_str::<Unique>(json).map(|_| ())

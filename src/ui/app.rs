@@ -570,14 +570,24 @@ fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema
     }
     let file = gloo_file::File::from(file);
     wasm_bindgen_futures::spawn_local(async move {
-        let text = match gloo_file::futures::read_as_text(&file).await {
-            Ok(t) => t,
+        // Bytes, not text: copied into wasm memory as they are and checked as UTF-8
+        // here, which is faster than decoding to a JavaScript string and encoding it
+        // back, and says where a file is not UTF-8 instead of replacing what is not.
+        let bytes = match gloo_file::futures::read_as_bytes(&file).await {
+            Ok(b) => b,
             Err(e) => {
                 dispatch.emit(Msg::ImportFailed(format!("{name} could not be read: {e}")));
                 return;
             }
         };
-        match native::import(&text, &schema) {
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
+            Err(e) => {
+                dispatch.emit(Msg::ImportFailed(format!("{name} is not UTF-8 text ({e}).")));
+                return;
+            }
+        };
+        match native::import(text, &schema) {
             Err(e) => dispatch.emit(Msg::ImportFailed(format!("{name}: {e}."))),
             Ok(imported) => {
                 let direct = current_empty && imported.document.id() == doc_id;
