@@ -19,6 +19,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::shared::Shared;
+
 use crate::model::document::{Block, BlockKind};
 use crate::model::segments::{lanes, segments};
 use crate::model::{AnnId, AnnotationSet, Document};
@@ -97,7 +99,7 @@ pub struct ArticleProps {
     /// Its blocks.
     pub blocks: Rc<Vec<Block>>,
     /// Its annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// The selected annotation.
     pub selected: Option<AnnId>,
     /// A click without a drag at code point `cp` (to pick an annotation there).
@@ -111,14 +113,15 @@ pub struct ArticleProps {
 /// The article with its highlights.
 #[component]
 pub fn Article(props: &ArticleProps) -> Html {
-    let texts = use_memo(props.doc.clone(), |doc| {
-        doc.blocks().iter().map(|b| Rc::<str>::from(doc.text().slice(b.start, b.end).unwrap_or(""))).collect::<Vec<_>>()
+    let texts = use_memo((props.doc.clone(), props.blocks.clone()), |(doc, blocks)| {
+        blocks.iter().map(|b| Rc::<str>::from(doc.text().slice(b.start, b.end).unwrap_or(""))).collect::<Vec<_>>()
     });
     // The marks per block, reusing the previous ones where a block did not change.
     let cache: Rc<std::cell::RefCell<MarksCache>> = use_mut_ref(MarksCache::default);
-    let marks = cache.borrow_mut().get(&props.blocks, &props.anns);
+    let marks = cache.borrow_mut().get(&props.blocks, props.anns.rc());
     let label_names: Rc<Vec<String>> = use_memo(props.anns.clone(), |anns| anns.labels().iter().map(|l| l.id.clone()).collect::<Vec<_>>());
     let selected_span = props.selected.as_ref().and_then(|id| props.anns.get(id)).map(|a| (a.span.start(), a.span.end()));
+    #[cfg(not(target_arch = "wasm32"))]
     let selected_in = {
         let selected = props.selected.clone();
         move |b: &Block| match selected_span {
@@ -134,24 +137,31 @@ pub fn Article(props: &ArticleProps) -> Html {
 
     #[cfg(target_arch = "wasm32")]
     {
-        // Fill the blocks that changed since they were last filled.
+        // Fill the blocks that changed since they were last filled: the ones in view
+        // now, the rest in the background (see `Filled`).
         let filled: Rc<std::cell::RefCell<Filled>> = use_mut_ref(Filled::default);
         let article_ref = props.article_ref.clone();
-        let blocks = props.blocks.clone();
-        let texts = texts.clone();
-        let marks = marks.clone();
-        let labels = label_names.clone();
-        let selected_in = selected_in.clone();
+        // One reference per block element, to fill it without looking it up: the
+        // article's `children[i]` walks from the start after every change inside it.
+        let refs = use_memo(props.blocks.clone(), |blocks| blocks.iter().map(|_| NodeRef::default()).collect::<Vec<_>>());
+        let inputs = FillInputs {
+            refs: refs.clone(),
+            blocks: props.blocks.clone(),
+            texts: texts.clone(),
+            marks: marks.clone(),
+            labels: label_names.clone(),
+            selected: props.selected.clone().zip(selected_span),
+        };
         use_effect(move || {
             if let Some(article) = article_ref.cast::<web_sys::Element>() {
-                filled.borrow_mut().update(&article, &blocks, &texts, &marks, &labels, &selected_in);
+                Filled::update(&filled, article, inputs);
             }
         });
         html! {
             <article ref={props.article_ref.clone()} class="article" lang="en" onclick={onclick}>
-                { for props.blocks.iter().map(|b| match b.kind {
-                    BlockKind::Heading => html! { <h2 key={b.start} class="block"></h2> },
-                    BlockKind::Paragraph => html! { <p key={b.start} class="block"></p> },
+                { for props.blocks.iter().zip(refs.iter()).map(|(b, r)| match b.kind {
+                    BlockKind::Heading => html! { <h2 key={b.start} ref={r.clone()} class="block"></h2> },
+                    BlockKind::Paragraph => html! { <p key={b.start} ref={r.clone()} class="block"></p> },
                 }) }
             </article>
         }
@@ -183,50 +193,206 @@ impl MarksCache {
     }
 }
 
+/// What the article's blocks are to be filled from.
+#[cfg(target_arch = "wasm32")]
+struct FillInputs {
+    refs: Rc<Vec<NodeRef>>,
+    blocks: Rc<Vec<Block>>,
+    texts: Rc<Vec<Rc<str>>>,
+    marks: Rc<Vec<Rc<Vec<Mark>>>>,
+    labels: Rc<Vec<String>>,
+    /// The selected annotation and its span.
+    selected: Option<(AnnId, (usize, usize))>,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl FillInputs {
+    /// The selected annotation, if it is in block `b`.
+    fn selected_in(&self, b: &Block) -> Option<AnnId> {
+        match &self.selected {
+            Some((id, (s, e))) if *s < b.end && *e > b.start => Some(id.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The most marks drawn at once, in the render that opened a document or changed many
+/// blocks, before the rest is left to the background: about 10 ms of DOM building.
+/// Below it (the seed article, anything short) every block is drawn at once.
+#[cfg(target_arch = "wasm32")]
+const SYNC_MARKS: usize = 600;
+
+/// How long one background step may run, in ms, so that a frame is never held up.
+#[cfg(target_arch = "wasm32")]
+const STEP_MS: f64 = 8.0;
+
+/// What a block of the article shows.
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone)]
+enum Shown {
+    /// Nothing yet (as yew made it).
+    Nothing,
+    /// Its text alone, as one run; its marks are still to be drawn.
+    Text,
+    /// Its text with these marks, and the selected annotation among them.
+    Marks(Rc<Vec<Mark>>, Option<AnnId>),
+}
+
 /// What each block was last filled with, to fill again only the blocks that changed.
+///
+/// Opening a long document would mean building every mark of every block (60,000
+/// nodes for a million characters and 10,000 annotations) before the first paint. So
+/// when the blocks to draw hold more than [`SYNC_MARKS`] marks, each is first filled
+/// with its text alone (one run: selection, copy and find in page work at once), the
+/// marks of the blocks in view and a screen around them are drawn, and the rest is
+/// left to background steps of at most [`STEP_MS`], each starting with whatever is in
+/// view then. A block whose marks are already drawn is always redrawn in the render
+/// that changes it, as is every block in view: a new or changed annotation is never
+/// shown late.
 #[cfg(target_arch = "wasm32")]
 #[derive(Default)]
 struct Filled {
-    blocks: Option<Rc<Vec<Block>>>,
-    labels: Option<Rc<Vec<String>>>,
-    done: Vec<(Rc<Vec<Mark>>, Option<AnnId>)>,
+    article: Option<web_sys::Element>,
+    inputs: Option<FillInputs>,
+    shown: Vec<Shown>,
+    /// Blocks showing their text only.
+    pending: usize,
+    /// A background step is scheduled.
+    scheduled: bool,
 }
 
 #[cfg(target_arch = "wasm32")]
 impl Filled {
-    fn update(
-        &mut self,
-        article: &web_sys::Element,
-        blocks: &Rc<Vec<Block>>,
-        texts: &[Rc<str>],
-        marks: &[Rc<Vec<Mark>>],
-        labels: &Rc<Vec<String>>,
-        selected_in: &dyn Fn(&Block) -> Option<AnnId>,
-    ) {
-        let same_doc = self.blocks.as_ref().is_some_and(|b| Rc::ptr_eq(b, blocks)) && self.labels.as_ref().is_some_and(|l| l == labels);
+    fn update(me: &Rc<std::cell::RefCell<Filled>>, article: web_sys::Element, inputs: FillInputs) {
+        let mut f = me.borrow_mut();
+        let same_doc = f.inputs.as_ref().is_some_and(|old| Rc::ptr_eq(&old.blocks, &inputs.blocks) && old.labels == inputs.labels)
+            && f.article.as_ref() == Some(&article);
         if !same_doc {
-            self.blocks = Some(blocks.clone());
-            self.labels = Some(labels.clone());
-            self.done.clear();
+            f.shown = vec![Shown::Nothing; inputs.blocks.len()];
         }
-        let label_text = labels.join("\n");
-        let mut nums = Vec::new();
-        for (i, b) in blocks.iter().enumerate() {
-            let sel = selected_in(b);
-            if let Some((m, s)) = self.done.get(i) {
-                if *s == sel && (Rc::ptr_eq(m, &marks[i]) || **m == *marks[i]) {
-                    self.done[i].0 = marks[i].clone();
-                    continue;
+        f.article = Some(article);
+        f.inputs = Some(inputs);
+        let n = f.shown.len();
+        // Blocks whose marks are drawn but out of date are drawn now, wherever they are.
+        let mut later = Vec::new();
+        let mut work = 0;
+        for i in 0..n {
+            match f.shown[i] {
+                Shown::Marks(..) if !f.is_current(i) => f.draw(i),
+                Shown::Marks(..) => {}
+                Shown::Nothing | Shown::Text => {
+                    work += f.marks_of(i).len();
+                    later.push(i);
                 }
             }
-            let ids = encode_block(b, &texts[i], &marks[i], sel.as_ref(), &mut nums);
-            fill_block(article, i as u32, &texts[i], &ids, &label_text, &nums);
-            if i < self.done.len() {
-                self.done[i] = (marks[i].clone(), sel);
-            } else {
-                self.done.push((marks[i].clone(), sel));
+        }
+        if work <= SYNC_MARKS {
+            for i in later {
+                f.draw(i);
+            }
+        } else {
+            let nothing: Vec<usize> = later.iter().copied().filter(|&i| matches!(f.shown[i], Shown::Nothing)).collect();
+            f.text_only(&nothing);
+            let (lo, hi) = f.in_view();
+            for &i in later.iter().filter(|&&i| (lo..hi).contains(&i)) {
+                f.draw(i);
             }
         }
+        f.pending = f.shown.iter().filter(|s| matches!(s, Shown::Text)).count();
+        f.schedule(me);
+    }
+
+    fn marks_of(&self, i: usize) -> &Rc<Vec<Mark>> {
+        &self.inputs.as_ref().expect("inputs").marks[i]
+    }
+
+    /// Whether block `i` shows its marks as the inputs have them.
+    fn is_current(&self, i: usize) -> bool {
+        let inputs = self.inputs.as_ref().expect("inputs");
+        match &self.shown[i] {
+            Shown::Marks(m, s) => *s == inputs.selected_in(&inputs.blocks[i]) && (Rc::ptr_eq(m, &inputs.marks[i]) || **m == *inputs.marks[i]),
+            _ => false,
+        }
+    }
+
+    /// Draws block `i` with its marks.
+    fn draw(&mut self, i: usize) {
+        let Some(inputs) = &self.inputs else { return };
+        let Some(el) = inputs.refs[i].cast::<web_sys::Element>() else { return };
+        let b = &inputs.blocks[i];
+        let sel = inputs.selected_in(b);
+        let mut nums = Vec::new();
+        let ids = encode_block(b, &inputs.texts[i], &inputs.marks[i], sel.as_ref(), &mut nums);
+        fill_block(&el, &inputs.texts[i], &ids, &inputs.labels.join("\n"), &nums);
+        self.shown[i] = Shown::Marks(inputs.marks[i].clone(), sel);
+    }
+
+    /// Fills blocks `which` (in increasing order) with their text alone, as one run
+    /// each: in one call for the blocks without a dateline, which is all but the first
+    /// at most (one string and one table instead of a call per block).
+    fn text_only(&mut self, which: &[usize]) {
+        let (Some(article), Some(inputs)) = (&self.article, &self.inputs) else { return };
+        let mut text = String::new();
+        let mut nums = Vec::with_capacity(which.len() * 3);
+        let mut u16 = 0u32;
+        for &i in which {
+            let b = &inputs.blocks[i];
+            if b.dateline_end.is_some() {
+                let Some(el) = inputs.refs[i].cast::<web_sys::Element>() else { continue };
+                let mut one = Vec::new();
+                encode_block(b, &inputs.texts[i], &[], None, &mut one);
+                fill_block(&el, &inputs.texts[i], "", "", &one);
+            } else {
+                text.push_str(&inputs.texts[i]);
+                u16 += inputs.texts[i].chars().map(|c| c.len_utf16() as u32).sum::<u32>();
+                nums.extend([i as u32, b.start as u32, u16]);
+            }
+        }
+        fill_texts(article, &text, &nums);
+        for &i in which {
+            self.shown[i] = Shown::Text;
+        }
+    }
+
+    /// The blocks in view, with a screen above and below.
+    fn in_view(&self) -> (usize, usize) {
+        let Some(article) = &self.article else { return (0, 0) };
+        let r = view_range(article).to_vec();
+        (r[0] as usize, r[1] as usize)
+    }
+
+    fn schedule(&mut self, me: &Rc<std::cell::RefCell<Filled>>) {
+        if self.pending == 0 || self.scheduled {
+            return;
+        }
+        self.scheduled = true;
+        let me = Rc::downgrade(me);
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(me) = me.upgrade() {
+                me.borrow_mut().step(&me);
+            }
+        })
+        .forget();
+    }
+
+    /// One background step: draws blocks showing their text only, those in view
+    /// first, for at most [`STEP_MS`], then schedules the next step.
+    fn step(&mut self, me: &Rc<std::cell::RefCell<Filled>>) {
+        self.scheduled = false;
+        let n = self.shown.len();
+        let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+        let t0 = now();
+        let (lo, hi) = self.in_view();
+        for i in (lo..hi).chain(hi..n).chain(0..lo.min(n)) {
+            if matches!(self.shown[i], Shown::Text) {
+                self.draw(i);
+                self.pending -= 1;
+                if self.pending == 0 || now() - t0 > STEP_MS {
+                    break;
+                }
+            }
+        }
+        self.schedule(me);
     }
 }
 
@@ -275,9 +441,7 @@ pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&Ann
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function fill_block(article, i, text, ids, labels, nums) {
-  const el = article.children[i];
-  if (!el) return;
+export function fill_block(el, text, ids, labels, nums) {
   const idv = ids.split(' '), lab = labels.split('\n');
   let p = 3;
   const nm = nums[0], nr = nums[1], split = nums[2];
@@ -310,10 +474,36 @@ export function fill_block(article, i, text, ids, labels, nums) {
   }
   el.replaceChildren(frag);
 }
+export function fill_texts(article, text, nums) {
+  let el = article.firstElementChild, at = 0, from = 0;
+  for (let k = 0; k < nums.length; k += 3) {
+    while (el && at < nums[k]) { el = el.nextElementSibling; at++; }
+    if (!el) return;
+    const span = document.createElement('span');
+    span.setAttribute('data-s', nums[k + 1]);
+    span.textContent = text.slice(from, nums[k + 2]);
+    from = nums[k + 2];
+    el.replaceChildren(span);
+  }
+}
+export function view_range(article) {
+  const kids = article.children, n = kids.length, h = innerHeight;
+  let lo = 0, hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().bottom < -h) lo = m + 1; else hi = m; }
+  const first = lo;
+  hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().top < 2 * h) lo = m + 1; else hi = m; }
+  return new Uint32Array([first, lo]);
+}
 "#)]
 extern "C" {
-    /// Replaces the children of block `i` of `article` with its runs (see [`encode_block`]).
-    fn fill_block(article: &web_sys::Element, i: u32, text: &str, ids: &str, labels: &str, nums: &[u32]);
+    /// Replaces the children of the block element `el` with its runs (see [`encode_block`]).
+    fn fill_block(el: &web_sys::Element, text: &str, ids: &str, labels: &str, nums: &[u32]);
+    /// Fills the blocks of `article` given by `nums` (`[index, start, utf16 end in text]`
+    /// each, indices increasing) with one run each: their texts, one after another in `text`.
+    fn fill_texts(article: &web_sys::Element, text: &str, nums: &[u32]);
+    /// The blocks `[first, end)` of `article` in view, with a screen above and below.
+    fn view_range(article: &web_sys::Element) -> js_sys::Uint32Array;
 }
 
 fn on_click(e: &MouseEvent, onpick: &Callback<usize>, onpickid: &Callback<AnnId>) {

@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::shared::Shared;
+
 use super::dom;
 use super::state::{Msg, Notice};
 use crate::formats::events_csv::to_csv;
@@ -17,7 +19,7 @@ pub struct EventsTableProps {
     /// The document.
     pub doc: Rc<Document>,
     /// The annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// The selected annotation.
     pub selected: Option<AnnId>,
     /// Sends a message to the app.

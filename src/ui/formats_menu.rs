@@ -20,6 +20,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::shared::Shared;
+
 use super::dom;
 use crate::formats::native::{self, Imported};
 use crate::formats::{self, Format, ItemRefusal, MAX_IMPORT_BYTES};
@@ -221,7 +223,7 @@ pub struct FormatsMenuProps {
     /// The document.
     pub doc: Rc<Document>,
     /// Its annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// An import was read: the file name, and what it holds or why it was refused.
     pub onimport: Callback<(String, Result<Imported, String>)>,
     /// A message for the person: whether it is an error, the sentence, and the

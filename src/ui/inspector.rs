@@ -10,6 +10,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::shared::Shared;
+
 use super::dom;
 use super::list::quote_of;
 use super::picker::{Choice, Picker};
@@ -24,7 +26,7 @@ pub struct InspectorProps {
     /// The document.
     pub doc: Rc<Document>,
     /// The annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// The selected annotation.
     pub ann: Annotation,
     /// The slot waiting to be filled.
@@ -57,6 +59,13 @@ fn choices(doc: &Document, anns: &AnnotationSet, role: &RoleDef, except: &AnnId)
         text: quote_of(doc, a),
     }));
     out
+}
+
+/// A picker's choices for `role`, each passed through `keep` (which may change or
+/// drop it), computed when the picker asks (see [`Picker`]).
+fn choices_of(props: &InspectorProps, role: RoleDef, keep: impl Fn(Choice) -> Option<Choice> + 'static) -> Callback<(), Vec<Choice>> {
+    let (doc, anns, except) = (props.doc.clone(), props.anns.clone(), props.ann.id.clone());
+    Callback::from(move |()| choices(&doc, &anns, &role, &except).into_iter().filter_map(&keep).collect())
 }
 
 fn now() -> Timestamp {
@@ -230,7 +239,7 @@ fn slot(props: &InspectorProps, role: &RoleDef) -> Html {
             }
             if show_picker {
                 <Picker input_id={format!("slot-{}", role.id)} label={role.name.clone()}
-                    choices={choices(&props.doc, anns, role, &a.id)} {onpick}
+                    choices={choices_of(props, role.clone(), Some)} {onpick}
                     placeholder={format!("Search {}…", role.to.join("/").to_lowercase() + if role.to_entity { "s and entities" } else { "s" })} />
             }
         </div>
@@ -286,7 +295,7 @@ fn entity_section(props: &InspectorProps) -> Html {
                             html! { <li class={classes!("entry", (m.id == a.id).then_some("sel"))} tabindex="0" {onclick} {onkeydown}><span class="quote">{ quote_of(&props.doc, m) }</span></li> }
                         }) }
                     </ul>
-                    <Picker input_id="slot-same" label="Same actor as" choices={choices(&props.doc, anns, &same_role, &a.id).into_iter().filter(|c| !entity.members.contains(&c.id) && c.id != entity.id).collect::<Vec<_>>()} onpick={onsame} placeholder="Add a mention… (m)" />
+                    <Picker input_id="slot-same" label="Same actor as" choices={choices_of(props, same_role, move |c| (!entity.members.contains(&c.id) && c.id != entity.id).then_some(c))} onpick={onsame} placeholder="Add a mention… (m)" />
                     <button type="button" onclick={onleave}>{ "Leave entity" }</button>
                 </div>
             }
@@ -299,8 +308,10 @@ fn entity_section(props: &InspectorProps) -> Html {
             html! {
                 <div class="entity-box">
                     <h3>{ "Same actor as" }</h3>
-                    <Picker input_id="slot-same" label="Same actor as" choices={choices(&props.doc, anns, &same_role, &a.id)
-                        .into_iter().map(|mut c| { if let Some(e) = anns.entity(&c.id) { c.id = e.members[0].clone(); } c }).collect::<Vec<_>>()}
+                    <Picker input_id="slot-same" label="Same actor as" choices={{
+                        let anns = anns.clone();
+                        choices_of(props, same_role, move |mut c| { if let Some(e) = anns.entity(&c.id) { c.id = e.members[0].clone(); } Some(c) })
+                    }}
                         onpick={onsame} placeholder="Search actors and entities… (m)" />
                     <button type="button" onclick={onmake}>{ "New entity from this mention" }</button>
                 </div>

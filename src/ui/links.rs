@@ -7,9 +7,10 @@
 //! copying text work as before. Positions come from the marks' client rectangles
 //! after each render.
 
-use std::rc::Rc;
 
 use yew::prelude::*;
+
+use super::shared::Shared;
 
 use crate::model::{AnnId, AnnotationSet, Relation};
 
@@ -17,7 +18,7 @@ use crate::model::{AnnId, AnnotationSet, Relation};
 #[derive(Properties, PartialEq)]
 pub struct LinkLayerProps {
     /// The annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// The selected annotation.
     pub selected: Option<AnnId>,
     /// The relation hovered in the panel.

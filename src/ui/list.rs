@@ -22,6 +22,8 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
+use super::shared::Shared;
+
 use super::state::{Msg, ScrollTarget};
 use crate::model::{AnnId, Annotation, AnnotationSet, Document};
 
@@ -44,7 +46,7 @@ pub struct AnnListProps {
     /// The document (for quotes).
     pub doc: Rc<Document>,
     /// The annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// The selected annotation.
     pub selected: Option<AnnId>,
     /// The label filter.
@@ -159,7 +161,7 @@ pub fn AnnList(props: &AnnListProps) -> Html {
         <ol ref={ol_ref} class="ann-list" aria-label="Annotations">
             { for shown[from..to].iter().enumerate().map(|(k, &i)| {
                 let a = &items[i];
-                entry(a, &props.doc, props.anns.as_ref(), props.selected.as_ref() == Some(&a.id), &props.dispatch, from + k, n)
+                entry(a, &props.doc, &props.anns, props.selected.as_ref() == Some(&a.id), &props.dispatch, from + k, n)
             }) }
         </ol>
     }

@@ -17,4 +17,5 @@ pub mod inspector;
 pub mod panel;
 pub mod panic;
 pub mod picker;
+pub mod shared;
 pub mod state;

@@ -8,6 +8,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::shared::Shared;
+
 use super::inspector::Inspector;
 use super::list::AnnList;
 use super::state::Msg;
@@ -19,7 +21,7 @@ pub struct PanelProps {
     /// The document (for quotes).
     pub doc: Rc<Document>,
     /// The annotations.
-    pub anns: Rc<AnnotationSet>,
+    pub anns: Shared<AnnotationSet>,
     /// The selected annotation.
     pub selected: Option<AnnId>,
     /// The label filter.

@@ -25,8 +25,10 @@ pub struct PickerProps {
     pub input_id: String,
     /// The accessible name ("Source").
     pub label: String,
-    /// The choices, in order.
-    pub choices: Vec<Choice>,
+    /// The choices, in order. Called only while the list is open: building them quotes
+    /// every fitting annotation, milliseconds on a long document, so a closed picker
+    /// (every picker of the inspector, on every edit) never pays for it.
+    pub choices: Callback<(), Vec<Choice>>,
     /// Called with the chosen id.
     pub onpick: Callback<AnnId>,
     /// Placeholder text.
@@ -44,7 +46,8 @@ pub fn Picker(props: &PickerProps) -> Html {
     let open = use_state(|| false);
     let active = use_state(|| 0usize);
     let q = query.to_lowercase();
-    let shown: Vec<&Choice> = props.choices.iter().filter(|c| q.is_empty() || c.text.to_lowercase().contains(&q)).take(MAX_SHOWN).collect();
+    let all = if *open { props.choices.emit(()) } else { Vec::new() };
+    let shown: Vec<&Choice> = all.iter().filter(|c| q.is_empty() || c.text.to_lowercase().contains(&q)).take(MAX_SHOWN).collect();
     let list_id = format!("{}-list", props.input_id);
     let pick = {
         let onpick = props.onpick.clone();
