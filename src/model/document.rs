@@ -144,39 +144,43 @@ fn derive_title(text: &str) -> String {
 
 fn blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
-    // Split on runs of newlines that contain a blank line; a single newline stays
-    // inside its block (shown as a line break).
-    let chars: Vec<char> = text.chars().collect();
-    let mut start = 0;
-    let mut i = 0;
-    let push = |out: &mut Vec<Block>, s: usize, e: usize| {
-        if s < e && chars[s..e].iter().any(|c| !c.is_whitespace()) {
-            let body: String = chars[s..e].iter().collect();
-            let kind = heading_like(&body);
-            let dateline = if out.is_empty() { dateline_end(&body).map(|d| s + d) } else { None };
+    // A block from (code point, byte) `from` to `to`, unless it is only whitespace.
+    let push = |out: &mut Vec<Block>, (s, sb): (usize, usize), (e, eb): (usize, usize)| {
+        let body = &text[sb..eb];
+        if s < e && body.chars().any(|c| !c.is_whitespace()) {
+            let kind = heading_like(body);
+            let dateline = if out.is_empty() { dateline_end(body).map(|d| s + d) } else { None };
             out.push(Block { start: s, end: e, kind, dateline_end: dateline });
         }
     };
-    while i < chars.len() {
-        if chars[i] == '\n' {
-            let mut j = i;
-            let mut newlines = 0;
-            while j < chars.len() && chars[j].is_whitespace() {
-                if chars[j] == '\n' {
-                    newlines += 1;
-                }
-                j += 1;
+    // Split on runs of whitespace that hold a blank line (two newlines); a single
+    // newline stays inside its block (shown as a line break). One pass, no copies.
+    let mut start = (0, 0);
+    let mut cp = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((byte, c)) = chars.next() {
+        cp += 1;
+        if c != '\n' {
+            continue;
+        }
+        let run = (cp - 1, byte);
+        let mut newlines = 1;
+        let mut run_end = byte + 1;
+        while let Some(&(b, c)) = chars.peek() {
+            if !c.is_whitespace() {
+                break;
             }
-            if newlines >= 2 {
-                push(&mut out, start, i);
-                start = j;
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
+            newlines += usize::from(c == '\n');
+            run_end = b + c.len_utf8();
+            cp += 1;
+            chars.next();
+        }
+        if newlines >= 2 {
+            push(&mut out, start, run);
+            start = (cp, run_end);
         }
     }
-    push(&mut out, start, chars.len());
+    push(&mut out, start, (cp, text.len()));
     out
 }
 
@@ -194,6 +198,59 @@ fn heading_like(body: &str) -> BlockKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first implementation of [`blocks`] (a copy of the text as chars), kept as
+    /// the reference for the one-pass version.
+    fn blocks_reference(text: &str) -> Vec<Block> {
+        let mut out = Vec::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut start = 0;
+        let mut i = 0;
+        let push = |out: &mut Vec<Block>, s: usize, e: usize| {
+            if s < e && chars[s..e].iter().any(|c| !c.is_whitespace()) {
+                let body: String = chars[s..e].iter().collect();
+                let kind = heading_like(&body);
+                let dateline = if out.is_empty() { dateline_end(&body).map(|d| s + d) } else { None };
+                out.push(Block { start: s, end: e, kind, dateline_end: dateline });
+            }
+        };
+        while i < chars.len() {
+            if chars[i] == '\n' {
+                let mut j = i;
+                let mut newlines = 0;
+                while j < chars.len() && chars[j].is_whitespace() {
+                    newlines += usize::from(chars[j] == '\n');
+                    j += 1;
+                }
+                if newlines >= 2 {
+                    push(&mut out, start, i);
+                    start = j;
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        push(&mut out, start, chars.len());
+        out
+    }
+
+    mod props {
+        use super::{blocks, blocks_reference};
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn blocks_match_the_reference(text in "( |\n|\t|\u{3000}|date 2024-03-26|a|Bé|😀|\u{301}|[.]|Title Case)*") {
+                prop_assert_eq!(blocks(&text), blocks_reference(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_of_the_seed_match_the_reference() {
+        assert_eq!(blocks(SEED), blocks_reference(SEED));
+    }
 
     const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
 
