@@ -7,13 +7,15 @@
 //! tag is CSS `::before` content, so it is not part of the selectable or copied text.
 //!
 //! How it is drawn was chosen by measurement (see `BENCHMARKS.md`): in the browser,
-//! yew keeps one empty element per block in a keyed list, and the block's runs are
-//! built by [`fill_block`], a small JavaScript function called once per block that
-//! changed (its marks, its selected mark, or the document), with the block's text and
-//! a table of numbers. Building the same DOM through the virtual DOM, one call
-//! across the wasm boundary per node, took three times longer for a million
-//! characters with 10,000 annotations. Outside the browser (server rendering and
-//! its tests) the same DOM is rendered through yew, by [`block_html`].
+//! the block elements are made by [`make_blocks`], one JavaScript call per document
+//! with the whole text (every block as one run of text, like plain paragraphs), and
+//! each block's marks are drawn by [`fill_block`], one call per block that changed,
+//! with the block's text and a table of numbers. The blocks in view are drawn at
+//! once and the rest in short background steps (see `Filled`). Building the same DOM
+//! through the virtual DOM, one call across the wasm boundary per node, took three
+//! times longer for a million characters with 10,000 annotations. Outside the browser
+//! (server rendering and its tests) the same DOM is rendered through yew, by
+//! [`block_html`].
 
 use std::rc::Rc;
 
@@ -141,11 +143,7 @@ pub fn Article(props: &ArticleProps) -> Html {
         // now, the rest in the background (see `Filled`).
         let filled: Rc<std::cell::RefCell<Filled>> = use_mut_ref(Filled::default);
         let article_ref = props.article_ref.clone();
-        // One reference per block element, to fill it without looking it up: the
-        // article's `children[i]` walks from the start after every change inside it.
-        let refs = use_memo(props.blocks.clone(), |blocks| blocks.iter().map(|_| NodeRef::default()).collect::<Vec<_>>());
         let inputs = FillInputs {
-            refs: refs.clone(),
             blocks: props.blocks.clone(),
             texts: texts.clone(),
             marks: marks.clone(),
@@ -157,13 +155,10 @@ pub fn Article(props: &ArticleProps) -> Html {
                 Filled::update(&filled, article, inputs);
             }
         });
+        // The blocks inside are made and filled by `Filled`, not by yew (which leaves
+        // children it did not make alone).
         html! {
-            <article ref={props.article_ref.clone()} class="article" lang="en" onclick={onclick}>
-                { for props.blocks.iter().zip(refs.iter()).map(|(b, r)| match b.kind {
-                    BlockKind::Heading => html! { <h2 key={b.start} ref={r.clone()} class="block"></h2> },
-                    BlockKind::Paragraph => html! { <p key={b.start} ref={r.clone()} class="block"></p> },
-                }) }
-            </article>
+            <article ref={props.article_ref.clone()} class="article" lang="en" onclick={onclick}></article>
         }
     }
     #[cfg(not(target_arch = "wasm32"))]
@@ -196,7 +191,6 @@ impl MarksCache {
 /// What the article's blocks are to be filled from.
 #[cfg(target_arch = "wasm32")]
 struct FillInputs {
-    refs: Rc<Vec<NodeRef>>,
     blocks: Rc<Vec<Block>>,
     texts: Rc<Vec<Rc<str>>>,
     marks: Rc<Vec<Rc<Vec<Mark>>>>,
@@ -230,32 +224,37 @@ const STEP_MS: f64 = 8.0;
 #[cfg(target_arch = "wasm32")]
 #[derive(Clone)]
 enum Shown {
-    /// Nothing yet (as yew made it).
-    Nothing,
     /// Its text alone, as one run; its marks are still to be drawn.
     Text,
+    /// Not the right structure yet (a dateline block): to be drawn now.
+    Wrong,
     /// Its text with these marks, and the selected annotation among them.
     Marks(Rc<Vec<Mark>>, Option<AnnId>),
 }
 
-/// What each block was last filled with, to fill again only the blocks that changed.
+/// Makes the article's blocks and fills them, again only where something changed.
 ///
-/// Opening a long document would mean building every mark of every block (60,000
-/// nodes for a million characters and 10,000 annotations) before the first paint. So
-/// when the blocks to draw hold more than [`SYNC_MARKS`] marks, each is first filled
-/// with its text alone (one run: selection, copy and find in page work at once), the
-/// marks of the blocks in view and a screen around them are drawn, and the rest is
-/// left to background steps of at most [`STEP_MS`], each starting with whatever is in
-/// view then. A block whose marks are already drawn is always redrawn in the render
-/// that changes it, as is every block in view: a new or changed annotation is never
-/// shown late.
+/// The block elements are made by [`make_blocks`], in one call per document: every
+/// block with its text as one run, which is what a browser does with plain
+/// paragraphs. yew renders an empty `<article>` and leaves these children alone; the
+/// elements are kept in a JavaScript list, so block `i` is found in O(1) (the
+/// article's own `children[i]` walks from the start after any change inside it).
+///
+/// Drawing every mark at once would mean 60,000 nodes for a million characters and
+/// 10,000 annotations before the first paint. So when the blocks to draw hold more
+/// than [`SYNC_MARKS`] marks, the marks of the blocks in view and a screen around
+/// them are drawn at once, and the rest in background steps of at most [`STEP_MS`],
+/// each starting with whatever is in view then. The text is all there from the first
+/// paint, so selection, copy and find in page work at once. A block whose marks are
+/// drawn is always redrawn in the render that changes it, as is every block in view:
+/// a new or changed annotation is never shown late.
 #[cfg(target_arch = "wasm32")]
 #[derive(Default)]
 struct Filled {
     article: Option<web_sys::Element>,
     inputs: Option<FillInputs>,
     shown: Vec<Shown>,
-    /// Blocks showing their text only.
+    /// Blocks showing their text only while they have marks.
     pending: usize,
     /// A background step is scheduled.
     scheduled: bool,
@@ -265,22 +264,33 @@ struct Filled {
 impl Filled {
     fn update(me: &Rc<std::cell::RefCell<Filled>>, article: web_sys::Element, inputs: FillInputs) {
         let mut f = me.borrow_mut();
-        let same_doc = f.inputs.as_ref().is_some_and(|old| Rc::ptr_eq(&old.blocks, &inputs.blocks) && old.labels == inputs.labels)
-            && f.article.as_ref() == Some(&article);
-        if !same_doc {
-            f.shown = vec![Shown::Nothing; inputs.blocks.len()];
-        }
+        let same_blocks = f.inputs.as_ref().is_some_and(|old| Rc::ptr_eq(&old.blocks, &inputs.blocks)) && f.article.as_ref() == Some(&article);
+        let same_labels = f.inputs.as_ref().is_some_and(|old| old.labels == inputs.labels);
         f.article = Some(article);
         f.inputs = Some(inputs);
+        if !same_blocks {
+            f.make_blocks();
+        } else if !same_labels {
+            // Every label tag is out of date; the text is not.
+            for s in &mut f.shown {
+                if matches!(s, Shown::Marks(..)) {
+                    *s = Shown::Text;
+                }
+            }
+        }
         let n = f.shown.len();
-        // Blocks whose marks are drawn but out of date are drawn now, wherever they are.
+        // Drawn blocks that changed, and blocks not drawn right, are drawn now.
         let mut later = Vec::new();
         let mut work = 0;
         for i in 0..n {
             match f.shown[i] {
-                Shown::Marks(..) if !f.is_current(i) => f.draw(i),
-                Shown::Marks(..) => {}
-                Shown::Nothing | Shown::Text => {
+                Shown::Marks(..) if f.is_current(i) => {}
+                Shown::Marks(..) | Shown::Wrong => f.draw(i),
+                Shown::Text if f.marks_of(i).is_empty() && f.inputs.as_ref().is_some_and(|x| x.selected.is_none() || x.selected_in(&x.blocks[i]).is_none()) => {
+                    // One run and no marks is what drawing it would make.
+                    f.shown[i] = Shown::Marks(f.marks_of(i).clone(), None);
+                }
+                Shown::Text => {
                     work += f.marks_of(i).len();
                     later.push(i);
                 }
@@ -291,8 +301,6 @@ impl Filled {
                 f.draw(i);
             }
         } else {
-            let nothing: Vec<usize> = later.iter().copied().filter(|&i| matches!(f.shown[i], Shown::Nothing)).collect();
-            f.text_only(&nothing);
             let (lo, hi) = f.in_view();
             for &i in later.iter().filter(|&&i| (lo..hi).contains(&i)) {
                 f.draw(i);
@@ -300,6 +308,21 @@ impl Filled {
         }
         f.pending = f.shown.iter().filter(|s| matches!(s, Shown::Text)).count();
         f.schedule(me);
+    }
+
+    /// Makes every block element, with its text as one run.
+    fn make_blocks(&mut self) {
+        let (Some(article), Some(inputs)) = (&self.article, &self.inputs) else { return };
+        let mut text = String::new();
+        let mut nums = Vec::with_capacity(inputs.blocks.len() * 3);
+        let mut u16 = 0u32;
+        for (b, t) in inputs.blocks.iter().zip(inputs.texts.iter()) {
+            text.push_str(t);
+            u16 += t.chars().map(|c| c.len_utf16() as u32).sum::<u32>();
+            nums.extend([u32::from(b.kind == BlockKind::Heading), b.start as u32, u16]);
+        }
+        make_blocks(article, &text, &nums);
+        self.shown = inputs.blocks.iter().map(|b| if b.dateline_end.is_some() { Shown::Wrong } else { Shown::Text }).collect();
     }
 
     fn marks_of(&self, i: usize) -> &Rc<Vec<Mark>> {
@@ -317,41 +340,13 @@ impl Filled {
 
     /// Draws block `i` with its marks.
     fn draw(&mut self, i: usize) {
-        let Some(inputs) = &self.inputs else { return };
-        let Some(el) = inputs.refs[i].cast::<web_sys::Element>() else { return };
+        let (Some(article), Some(inputs)) = (&self.article, &self.inputs) else { return };
         let b = &inputs.blocks[i];
         let sel = inputs.selected_in(b);
         let mut nums = Vec::new();
         let ids = encode_block(b, &inputs.texts[i], &inputs.marks[i], sel.as_ref(), &mut nums);
-        fill_block(&el, &inputs.texts[i], &ids, &inputs.labels.join("\n"), &nums);
+        fill_block(article, i as u32, &inputs.texts[i], &ids, &inputs.labels.join("\n"), &nums);
         self.shown[i] = Shown::Marks(inputs.marks[i].clone(), sel);
-    }
-
-    /// Fills blocks `which` (in increasing order) with their text alone, as one run
-    /// each: in one call for the blocks without a dateline, which is all but the first
-    /// at most (one string and one table instead of a call per block).
-    fn text_only(&mut self, which: &[usize]) {
-        let (Some(article), Some(inputs)) = (&self.article, &self.inputs) else { return };
-        let mut text = String::new();
-        let mut nums = Vec::with_capacity(which.len() * 3);
-        let mut u16 = 0u32;
-        for &i in which {
-            let b = &inputs.blocks[i];
-            if b.dateline_end.is_some() {
-                let Some(el) = inputs.refs[i].cast::<web_sys::Element>() else { continue };
-                let mut one = Vec::new();
-                encode_block(b, &inputs.texts[i], &[], None, &mut one);
-                fill_block(&el, &inputs.texts[i], "", "", &one);
-            } else {
-                text.push_str(&inputs.texts[i]);
-                u16 += inputs.texts[i].chars().map(|c| c.len_utf16() as u32).sum::<u32>();
-                nums.extend([i as u32, b.start as u32, u16]);
-            }
-        }
-        fill_texts(article, &text, &nums);
-        for &i in which {
-            self.shown[i] = Shown::Text;
-        }
     }
 
     /// The blocks in view, with a screen above and below.
@@ -441,7 +436,27 @@ pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&Ann
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function fill_block(el, text, ids, labels, nums) {
+const BLOCKS = new WeakMap();
+export function make_blocks(article, text, nums) {
+  const frag = document.createDocumentFragment(), els = [];
+  let from = 0;
+  for (let k = 0; k < nums.length; k += 3) {
+    const el = document.createElement(nums[k] ? 'h2' : 'p');
+    el.className = 'block';
+    const span = document.createElement('span');
+    span.setAttribute('data-s', nums[k + 1]);
+    span.appendChild(document.createTextNode(text.slice(from, nums[k + 2])));
+    from = nums[k + 2];
+    el.appendChild(span);
+    frag.appendChild(el);
+    els.push(el);
+  }
+  article.replaceChildren(frag);
+  BLOCKS.set(article, els);
+}
+export function fill_block(article, i, text, ids, labels, nums) {
+  const el = (BLOCKS.get(article) || [])[i];
+  if (!el) return;
   const idv = ids.split(' '), lab = labels.split('\n');
   let p = 3;
   const nm = nums[0], nr = nums[1], split = nums[2];
@@ -474,20 +489,8 @@ export function fill_block(el, text, ids, labels, nums) {
   }
   el.replaceChildren(frag);
 }
-export function fill_texts(article, text, nums) {
-  let el = article.firstElementChild, at = 0, from = 0;
-  for (let k = 0; k < nums.length; k += 3) {
-    while (el && at < nums[k]) { el = el.nextElementSibling; at++; }
-    if (!el) return;
-    const span = document.createElement('span');
-    span.setAttribute('data-s', nums[k + 1]);
-    span.textContent = text.slice(from, nums[k + 2]);
-    from = nums[k + 2];
-    el.replaceChildren(span);
-  }
-}
 export function view_range(article) {
-  const kids = article.children, n = kids.length, h = innerHeight;
+  const kids = BLOCKS.get(article) || [], n = kids.length, h = innerHeight;
   let lo = 0, hi = n;
   while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().bottom < -h) lo = m + 1; else hi = m; }
   const first = lo;
@@ -497,11 +500,12 @@ export function view_range(article) {
 }
 "#)]
 extern "C" {
-    /// Replaces the children of the block element `el` with its runs (see [`encode_block`]).
-    fn fill_block(el: &web_sys::Element, text: &str, ids: &str, labels: &str, nums: &[u32]);
-    /// Fills the blocks of `article` given by `nums` (`[index, start, utf16 end in text]`
-    /// each, indices increasing) with one run each: their texts, one after another in `text`.
-    fn fill_texts(article: &web_sys::Element, text: &str, nums: &[u32]);
+    /// Replaces the children of `article` with one element per block, each holding its
+    /// text as one run: `nums` is `[heading (0 or 1), start, utf16 end in text]` per
+    /// block, their texts one after another in `text`.
+    fn make_blocks(article: &web_sys::Element, text: &str, nums: &[u32]);
+    /// Replaces the children of block `i` of `article` with its runs (see [`encode_block`]).
+    fn fill_block(article: &web_sys::Element, i: u32, text: &str, ids: &str, labels: &str, nums: &[u32]);
     /// The blocks `[first, end)` of `article` in view, with a screen above and below.
     fn view_range(article: &web_sys::Element) -> js_sys::Uint32Array;
 }
