@@ -137,7 +137,7 @@ async function runOnce(server, variant, c, file) {
       out.open_all = r.all - r.t0;
       out.load_all = out.import + out.open_all;
     } else {
-      const done = page.evaluate(([n, b]) => window.__bench.until(() => document.getElementById('article').childElementCount === b
+      const done = page.evaluate(([n, b]) => window.__bench.until(() => document.getElementById('article').querySelectorAll('.block').length === b
         && (n === 0 || window.__bench.painted() === n)), [nMarks, c.nBlocks]);
       await input.setInputFiles(file);
       const r = await done;

@@ -54,14 +54,14 @@ window.__bench = (() => {
     btn.click();
     const t_click = performance.now();
     const art = document.querySelector('article');
-    const r = await B.until(() => art.childElementCount === nBlocks && B.viewPainted(art, starts));
+    const r = await B.until(() => art.querySelectorAll('.block').length === nBlocks && B.viewPainted(art, starts));
     const all = await B.until(() => B.painted() === nMarks);
     return { t0, t_click, ...r, all: all.next };
   };
   /** Every block has content, and the blocks in the viewport have all their marks. */
   B.viewPainted = (art, starts) => {
     if (art.querySelector('.block:empty')) return false;
-    const kids = art.children, h = innerHeight;
+    const kids = art.querySelectorAll('.block'), h = innerHeight;
     const startOf = (el) => { const s = el && el.querySelector('[data-s]'); return s ? Number(s.dataset.s) : Infinity; };
     const below = (x) => { let lo = 0, hi = starts.length; while (lo < hi) { const m = (lo + hi) >> 1; if (starts[m] < x) lo = m + 1; else hi = m; } return lo; };
     for (let i = 0; i < kids.length; i++) {

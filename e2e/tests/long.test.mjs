@@ -24,7 +24,7 @@ test('a long document: text at once, every mark in the end, and new marks at onc
     const art = document.querySelector('article');
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => requestAnimationFrame(r));
-      if (art.childElementCount === nBlocks && art.querySelector('mark[data-id^="b0"]')) {
+      if (art.querySelectorAll('.block').length === nBlocks && art.querySelector('mark[data-id^="b0"]')) {
         return { empty: art.querySelectorAll('.block:empty').length, marks: art.querySelectorAll('mark.ann.first').length };
       }
     }
@@ -39,7 +39,7 @@ test('a long document: text at once, every mark in the end, and new marks at onc
   const drawn = await page.evaluate(() => {
     const art = document.querySelector('article');
     const ids = [...art.querySelectorAll('mark.ann.first')].map((m) => m.dataset.id);
-    return { ids: ids.length, unique: new Set(ids).size, text: [...art.children].map((b) => b.textContent).join('\n\n') };
+    return { ids: ids.length, unique: new Set(ids).size, text: [...art.querySelectorAll('.block')].map((b) => b.textContent).join('\n\n') };
   });
   assert.equal(drawn.ids, c.n);
   assert.equal(drawn.unique, c.n);

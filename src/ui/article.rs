@@ -436,11 +436,12 @@ pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&Ann
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-const BLOCKS = new WeakMap();
+const BLOCKS = new WeakMap(), CHUNK = 32;
 export function make_blocks(article, text, nums) {
   const frag = document.createDocumentFragment(), els = [];
-  let from = 0;
+  let from = 0, chunk = null;
   for (let k = 0; k < nums.length; k += 3) {
+    if (els.length % CHUNK === 0) { chunk = document.createElement('div'); chunk.className = 'chunk'; frag.appendChild(chunk); }
     const el = document.createElement(nums[k] ? 'h2' : 'p');
     el.className = 'block';
     const span = document.createElement('span');
@@ -448,7 +449,7 @@ export function make_blocks(article, text, nums) {
     span.appendChild(document.createTextNode(text.slice(from, nums[k + 2])));
     from = nums[k + 2];
     el.appendChild(span);
-    frag.appendChild(el);
+    chunk.appendChild(el);
     els.push(el);
   }
   article.replaceChildren(frag);
