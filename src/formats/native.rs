@@ -113,6 +113,26 @@ struct FileIn<'a> {
     entities: Option<&'a RawValue>,
 }
 
+/// A whole file, read in one pass when everything in it is well formed.
+#[derive(Deserialize)]
+struct FileWhole {
+    format: Option<String>,
+    version: Option<u64>,
+    offset_unit: String,
+    document: DocumentIn,
+    annotations: Vec<AnnotationIn>,
+    #[serde(default)]
+    relations: Vec<RelationIn>,
+    #[serde(default)]
+    entities: Vec<EntityIn>,
+}
+
+/// How the file was read: whole, or as raw parts to read one by one.
+enum Read<'a> {
+    Whole(FileWhole),
+    Parts(FileIn<'a>),
+}
+
 /// A required part of the file, parsed as `T`.
 fn part<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>, name: &str) -> Result<T, ImportError> {
     let raw = raw.ok_or_else(|| ImportError::BadShape(format!("missing field `{name}`")))?;
@@ -300,33 +320,60 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             ImportError::BadShape(e.to_string())
         }
     })?;
-    let header: FileIn = serde_json::from_str(json).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ImportError::NotJson(e.to_string())
-        } else {
-            ImportError::NotSpantag(format!("it is JSON, but not an object with a \"format\" field ({e})"))
+    // A well-formed file is read in one pass. Any other goes the careful way, part by
+    // part and item by item, so that every problem is named where it is; both ways
+    // then go through the same checks below.
+    let (format, version, file) = match serde_json::from_str::<FileWhole>(json) {
+        Ok(whole) => (whole.format.clone(), whole.version, Read::Whole(whole)),
+        Err(_) => {
+            let header: FileIn = serde_json::from_str(json).map_err(|e| {
+                if e.is_syntax() || e.is_eof() {
+                    ImportError::NotJson(e.to_string())
+                } else {
+                    ImportError::NotSpantag(format!("it is JSON, but not an object with a \"format\" field ({e})"))
+                }
+            })?;
+            (header.format.clone(), header.version, Read::Parts(header))
         }
-    })?;
-    match header.format.as_deref() {
+    };
+    match format.as_deref() {
         Some(FORMAT) => {}
         Some(other) => return Err(ImportError::NotSpantag(format!("its format is \"{other}\", not \"{FORMAT}\""))),
         None => return Err(ImportError::NotSpantag("it has no \"format\": \"spantag\" field".into())),
     }
-    let version = header.version.ok_or_else(|| ImportError::BadShape("it has no \"version\"".into()))?;
+    let version = version.ok_or_else(|| ImportError::BadShape("it has no \"version\"".into()))?;
     if version > u64::from(VERSION) {
         return Err(ImportError::NewerVersion(version));
     }
     if version < 1 {
         return Err(ImportError::BadShape(format!("version {version} does not exist")));
     }
-    let file = header;
-    let offset_unit: String = part(file.offset_unit, "offset_unit")?;
-    if offset_unit != "codepoint" {
-        return Err(ImportError::BadShape(format!("offset_unit is \"{offset_unit}\", expected \"codepoint\"")));
-    }
-    let d: DocumentIn = part(file.document, "document")?;
-    let (annotations, entities, relations) =
-        (part::<Vec<&RawValue>>(file.annotations, "annotations")?, list(file.entities, "entities")?, list(file.relations, "relations")?);
+    let check_unit = |offset_unit: &str| {
+        if offset_unit == "codepoint" {
+            Ok(())
+        } else {
+            Err(ImportError::BadShape(format!("offset_unit is \"{offset_unit}\", expected \"codepoint\"")))
+        }
+    };
+    // Items that did not parse are refused here (`None`); the rest are checked below.
+    let mut refused = Vec::new();
+    let (d, annotations, entities, relations): (DocumentIn, Vec<Option<AnnotationIn>>, Vec<Option<EntityIn>>, Vec<Option<RelationIn>>) = match file {
+        Read::Whole(whole) => {
+            check_unit(&whole.offset_unit)?;
+            let (a, e, r) = (whole.annotations, whole.entities, whole.relations);
+            (whole.document, a.into_iter().map(Some).collect(), e.into_iter().map(Some).collect(), r.into_iter().map(Some).collect())
+        }
+        Read::Parts(file) => {
+            check_unit(&part::<String>(file.offset_unit, "offset_unit")?)?;
+            let d: DocumentIn = part(file.document, "document")?;
+            let (annotations, entities, relations) =
+                (part::<Vec<&RawValue>>(file.annotations, "annotations")?, list(file.entities, "entities")?, list(file.relations, "relations")?);
+            let annotations = annotations.iter().enumerate().map(|(i, raw)| parse_item(raw, "annotation", i, &mut refused)).collect();
+            let entities = entities.iter().enumerate().map(|(i, raw)| parse_item(raw, "entity", i, &mut refused)).collect();
+            let relations = relations.iter().enumerate().map(|(i, raw)| parse_item(raw, "relation", i, &mut refused)).collect();
+            (d, annotations, entities, relations)
+        }
+    };
     let len = cp_len(&d.text);
     if d.length != len as u64 {
         return Err(ImportError::BadShape(format!("document.length is {} but the text has {len} code points", d.length)));
@@ -340,12 +387,11 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     }
     let document = Document::new(d.title, d.text);
     let mut set = AnnotationSet::new(len, schema.clone());
-    let mut refused = Vec::new();
     // Annotations are checked one by one against the text, then added in one pass
     // (an L file has 10,000 of them: adding them singly would be quadratic).
     let mut valid = Vec::new();
-    for (index, raw) in annotations.iter().enumerate() {
-        let Some(item) = parse_item::<AnnotationIn>(raw, "annotation", index, &mut refused) else { continue };
+    for (index, item) in annotations.into_iter().enumerate() {
+        let Some(item) = item else { continue };
         let id = Some(item.id.clone());
         match check_item(item, &document) {
             Ok(ann) => valid.push((index, ann)),
@@ -359,9 +405,8 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason: r.to_string() });
         }
     }
-    refused.sort_by_key(|r| (r.kind != "annotation", r.index));
-    for (index, raw) in entities.iter().enumerate() {
-        let Some(item) = parse_item::<EntityIn>(raw, "entity", index, &mut refused) else { continue };
+    for (index, item) in entities.into_iter().enumerate() {
+        let Some(item) = item else { continue };
         let id = Some(item.id.clone());
         let entity = || -> Result<Entity, String> {
             let members = item.members.iter().map(|m| AnnId::new(m.as_str())).collect::<Result<Vec<_>, _>>()?;
@@ -372,8 +417,8 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             Err(reason) => refused.push(ItemRefusal { kind: "entity", index, id, reason }),
         }
     }
-    for (index, raw) in relations.iter().enumerate() {
-        let Some(item) = parse_item::<RelationIn>(raw, "relation", index, &mut refused) else { continue };
+    for (index, item) in relations.into_iter().enumerate() {
+        let Some(item) = item else { continue };
         let id = Some(item.id.clone());
         let relation = || -> Result<Relation, String> {
             Ok(Relation { id: AnnId::new(item.id.as_str())?, kind: item.kind.clone(), from: AnnId::new(item.from.as_str())?, to: AnnId::new(item.to.as_str())? })
@@ -383,6 +428,8 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             Err(reason) => refused.push(ItemRefusal { kind: "relation", index, id, reason }),
         }
     }
+    // Annotations, then entities, then relations, each in file order.
+    refused.sort_by_key(|r| (["annotation", "entity", "relation"].iter().position(|k| *k == r.kind), r.index));
     Ok(Imported { document, annotations: set, refused, version: version as u32 })
 }
 
