@@ -359,7 +359,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason: r.to_string() });
         }
     }
-    refused.sort_by_key(|r| (r.kind != "annotation", r.index));
+    crate::model::sort::sort_by(&mut refused, |a, b| (a.kind != "annotation", a.index).cmp(&(b.kind != "annotation", b.index)));
     for (index, raw) in entities.iter().enumerate() {
         let Some(item) = parse_item::<EntityIn>(raw, "entity", index, &mut refused) else { continue };
         let id = Some(item.id.clone());

@@ -42,7 +42,7 @@ pub fn segments(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<Run> {
             events.push((e, false, idx));
         }
     }
-    events.sort_unstable();
+    super::sort::sort(&mut events);
     // Active spans ordered outermost first: (start, Reverse(end), idx).
     let mut active: BTreeSet<(usize, Reverse<usize>, usize)> = BTreeSet::new();
     let mut runs = Vec::new();
@@ -74,8 +74,7 @@ pub fn segments(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<Run> {
 /// case (spans that overlap nothing) allocates nothing: the app runs this over every
 /// annotation on every edit.
 pub fn lanes(spans: &[(usize, usize)]) -> Vec<u8> {
-    let mut order: Vec<usize> = (0..spans.len()).collect();
-    order.sort_unstable_by_key(|&i| (spans[i].0, Reverse(spans[i].1), i));
+    let order = super::sort::sorted_indices(spans.len(), &mut |a, b| (spans[a].0, Reverse(spans[a].1), a).cmp(&(spans[b].0, Reverse(spans[b].1), b)));
     let mut out = vec![0u8; spans.len()];
     // Active spans as (Reverse(end), lane) so the earliest end is on top.
     let mut ending: BinaryHeap<(Reverse<usize>, u8)> = BinaryHeap::new();
