@@ -5,7 +5,7 @@ use std::rc::Rc;
 use spantag::model::{Document, Schema};
 use spantag::storage::browser::BrowserStore;
 use spantag::storage::idb::IdbStore;
-use spantag::storage::{self, MemoryStore};
+use spantag::storage::{self, Cas, Kv, MemoryStore, StoreError};
 use spantag::ui::app::{App, AppProps};
 use spantag::ui::dom;
 use spantag::ui::state::{AppState, Notice, SaveStatus};
@@ -21,15 +21,14 @@ fn main() {
 async fn start() {
     let seed = Document::from_text(SEED);
     let schema = Schema::news();
-    let kv = IdbStore::open().await.map(Rc::new);
-    let (opened, kv) = match kv {
-        Ok(kv) => (storage::open(kv.as_ref(), &BrowserStore, &seed, &schema, dom::now_ms()).await, Some(kv)),
-        Err(e) => {
-            let mut o = storage::open(&MemoryStore::new(), &BrowserStore, &seed, &schema, dom::now_ms()).await;
-            o.notices.push(format!("Your work cannot be kept in this browser ({e}). Export it before you leave."));
-            (o, None)
-        }
+    let (from, kv, failed) = match IdbStore::open().await.map(Rc::new) {
+        Ok(kv) => (OpenFrom::Idb(kv.clone()), Some(kv), None),
+        Err(e) => (OpenFrom::Memory(MemoryStore::new()), None, Some(e)),
     };
+    let mut opened = storage::open(&from, &BrowserStore, &seed, &schema, dom::now_ms()).await;
+    if let Some(e) = failed {
+        opened.notices.push(format!("Your work cannot be kept in this browser ({e}). Export it before you leave."));
+    }
     let mut state = AppState::new(opened.document, opened.annotations);
     state.revision = opened.revision;
     state.damaged_key = opened.damaged_key;
@@ -48,4 +47,35 @@ async fn start() {
     let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")).expect("index.html has #app");
     root.set_text_content(None);
     yew::Renderer::<App>::with_root_and_props(root, AppProps { initial: Rc::new(state), kv }).render();
+}
+
+/// Where `storage::open` reads: IndexedDB, or an empty store in memory when IndexedDB
+/// cannot be opened. One type for both, so that the large `storage::open` is compiled
+/// once rather than once per store (a smaller wasm).
+enum OpenFrom {
+    Idb(Rc<IdbStore>),
+    Memory(MemoryStore),
+}
+
+impl Kv for OpenFrom {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            OpenFrom::Idb(s) => s.get(key).await,
+            OpenFrom::Memory(s) => Kv::get(s, key).await,
+        }
+    }
+
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError> {
+        match self {
+            OpenFrom::Idb(s) => s.cas(key, expected, value, also).await,
+            OpenFrom::Memory(s) => s.cas(key, expected, value, also).await,
+        }
+    }
+
+    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        match self {
+            OpenFrom::Idb(s) => s.put(key, value).await,
+            OpenFrom::Memory(s) => s.put(key, value).await,
+        }
+    }
 }

@@ -429,7 +429,8 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         }
     }
     // Annotations, then entities, then relations, each in file order.
-    refused.sort_by_key(|r| (["annotation", "entity", "relation"].iter().position(|k| *k == r.kind), r.index));
+    let key = |r: &ItemRefusal| (["annotation", "entity", "relation"].iter().position(|k| *k == r.kind), r.index);
+    crate::model::sort::sort_by(&mut refused, |a, b| key(a).cmp(&key(b)));
     Ok(Imported { document, annotations: set, refused, version: version as u32 })
 }
 
@@ -523,11 +524,89 @@ fn parse_item<T: serde::de::DeserializeOwned>(raw: &RawValue, kind: &'static str
     match serde_json::from_str(raw.get()) {
         Ok(item) => Some(item),
         Err(e) => {
-            let id = serde_json::from_str::<serde_json::Value>(raw.get())
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
+            let id = item_id(raw.get());
             refused.push(ItemRefusal { kind, index, id, reason: format!("not a valid {kind}: {e}") });
             None
+        }
+    }
+}
+
+/// The `id` of an item that could not be read, for its refusal: the item's `id` if
+/// the item is a JSON object whose `id` is a string. Exactly what
+/// `serde_json::from_str::<Value>(json).ok()?.get("id")?.as_str()` gives, without
+/// linking `serde_json::Value` (and its map type) into the wasm.
+fn item_id(json: &str) -> Option<String> {
+    match serde_json::from_str::<Probe>(json) {
+        Ok(Probe::Object(id)) => id,
+        _ => None,
+    }
+}
+
+/// What [`item_id`] keeps of a JSON value.
+enum Probe {
+    Str(String),
+    /// An object, with its `id` if that is a string.
+    Object(Option<String>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Probe {
+    fn deserialize<D: serde::de::Deserializer<'de>>(d: D) -> Result<Probe, D::Error> {
+        d.deserialize_any(ProbeVisitor)
+    }
+}
+
+struct ProbeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ProbeVisitor {
+    type Value = Probe;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Probe, E> {
+        Ok(Probe::Other)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Probe, E> {
+        Ok(Probe::Other)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Probe, E> {
+        Ok(Probe::Other)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Probe, E> {
+        Ok(Probe::Other)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Probe, E> {
+        Ok(Probe::Str(v.to_owned()))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Probe, E> {
+        Ok(Probe::Other)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Probe, A::Error> {
+        while seq.next_element::<Probe>()?.is_some() {}
+        Ok(Probe::Other)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+        let Some(mut key) = map.next_key::<String>()? else { return Ok(Probe::Object(None)) };
+        if key == "$serde_json::private::RawValue" {
+            // As `Value` does (serde_json's `raw_value` feature): such an object stands
+            // for the JSON text in its string value.
+            let text = map.next_value::<String>()?;
+            return serde_json::from_str::<Probe>(&text).map_err(serde::de::Error::custom);
+        }
+        let mut id = None;
+        loop {
+            let value = map.next_value::<Probe>()?;
+            if key == "id" {
+                // A repeated key: the last one wins, as in `Value`.
+                id = match value {
+                    Probe::Str(s) => Some(s),
+                    _ => None,
+                };
+            }
+            match map.next_key::<String>()? {
+                Some(k) => key = k,
+                None => return Ok(Probe::Object(id)),
+            }
         }
     }
 }
@@ -577,6 +656,43 @@ mod tests {
         let byte = doc.text().as_str().find(needle).unwrap();
         let start = cp_len(&doc.text().as_str()[..byte]);
         (start, start + cp_len(needle))
+    }
+
+    #[test]
+    fn item_id_is_what_serde_json_value_gives() {
+        let value_id = |json: &str| {
+            serde_json::from_str::<serde_json::Value>(json).ok().and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+        };
+        let cases = [
+            r#"{"id": "a1", "start": 1.5}"#,
+            r#"{"start": -3, "id": "a\u00e9\"b", "quote": {"id": "inner"}}"#,
+            r#"{"id": 7}"#,
+            r#"{"id": null}"#,
+            r#"{"id": ["x"]}"#,
+            r#"{"id": {"id": "x"}}"#,
+            r#"{"id": "first", "id": "second"}"#,
+            r#"{"id": "first", "id": 2}"#,
+            r#"{"x": [1, 2, {"id": "nested"}], "id": "outer"}"#,
+            r#"{"id": "big", "n": 1e400}"#,
+            r#"{"id": "deep", "n": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+            r#"{"id": "bad \ud800 escape"}"#,
+            r#"{"id": "trailing"} x"#,
+            r#"["id", "x"]"#,
+            r#""id""#,
+            r#"{}"#,
+            r#"{"$serde_json::private::RawValue": "{\"id\": \"raw\"}"}"#,
+            r#"{"$serde_json::private::RawValue": "{\"id\": \"raw\"}", "id": "after"}"#,
+            r#"{"$serde_json::private::RawValue": "[1"}"#,
+            r#"{"$serde_json::private::RawValue": 5}"#,
+            r#"{"id": "x", "q": {"$serde_json::private::RawValue": "{\"a\": 1}"}}"#,
+            r#"{"id": "x", "q": {"$serde_json::private::RawValue": "{\"a\": "}}"#,
+            r#"{"a": {"$serde_json::private::RawValue": "\"s\""}, "id": "y"}"#,
+        ];
+        for json in cases {
+            assert_eq!(item_id(json), value_id(json), "{json}");
+        }
+        assert_eq!(item_id(r#"{"id": "a1", "start": 1.5}"#).as_deref(), Some("a1"));
+        assert_eq!(item_id(r#"{"$serde_json::private::RawValue": "{\"id\": \"raw\"}"}"#).as_deref(), Some("raw"));
     }
 
     #[test]

@@ -321,7 +321,7 @@ impl AnnotationSet {
     pub fn at(&self, cp: usize) -> Vec<&Annotation> {
         let mut hits: Vec<&Annotation> =
             self.items.iter().take_while(|a| a.span.start() <= cp).filter(|a| a.span.contains(cp)).collect();
-        hits.sort_by(|a, b| a.span.len_cp().cmp(&b.span.len_cp()).then_with(|| a.order(b)));
+        super::sort::sort_by(&mut hits, |a, b| a.span.len_cp().cmp(&b.span.len_cp()).then_with(|| a.order(b)));
         hits
     }
 
@@ -493,7 +493,7 @@ impl AnnotationSet {
                 }
                 let mut inverse = vec![Action::Add(ann)];
                 inverse.extend(restore_entities);
-                removed_links.sort();
+                super::sort::sort(&mut removed_links);
                 inverse.extend(removed_links.into_iter().map(Action::Link));
                 Ok(Action::Batch(inverse))
             }
@@ -546,7 +546,7 @@ impl AnnotationSet {
                 Ok(Action::Link(self.relations.remove(idx)))
             }
             Action::PutEntity(mut e) => {
-                e.members.sort();
+                super::sort::sort(&mut e.members);
                 let old = self.entity(&e.id).cloned();
                 if old.is_none() && self.is_known(&e.id) {
                     return Err(Refusal::DuplicateId(e.id));
@@ -575,7 +575,7 @@ impl AnnotationSet {
                 if links.is_empty() {
                     return Ok(Action::PutEntity(e));
                 }
-                links.sort();
+                super::sort::sort(&mut links);
                 let mut inverse = vec![Action::PutEntity(e)];
                 inverse.extend(links.into_iter().map(Action::Link));
                 Ok(Action::Batch(inverse))
@@ -610,7 +610,7 @@ impl AnnotationSet {
             return vec![Action::PutEntity(e.clone())];
         }
         let mut links: Vec<Relation> = self.relations_to(&e.id).cloned().collect();
-        links.sort();
+        super::sort::sort(&mut links);
         self.relations.retain(|r| r.to != e.id);
         self.entities.retain(|x| x.id != e.id);
         // The entity comes back once its member is back, then the links to it.
@@ -656,7 +656,7 @@ impl AnnotationSet {
             }
             results.push(check);
         }
-        self.items.sort_by(Annotation::order);
+        super::sort::sort_by(&mut self.items, Annotation::order);
         results
     }
 

@@ -15,6 +15,7 @@ pub mod offsets;
 pub mod schema;
 pub mod segments;
 pub mod snap;
+pub mod sort;
 pub mod span;
 pub mod time;
 

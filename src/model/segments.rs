@@ -12,7 +12,7 @@
 //! visible and can be told apart.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 
 /// A range of text with the annotations covering it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct Run {
 
 /// Splits `[from, to)` into runs. `spans` are half-open `(start, end)` code point
 /// ranges; empty spans and the parts outside `[from, to)` are ignored.
-/// Runs in O(k log k + r·d) for k spans, r runs and d the deepest nesting.
+/// Runs in O(k log k + (k + r)·d) for k spans, r runs and d the deepest nesting.
 pub fn segments(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<Run> {
     if from >= to {
         return Vec::new();
@@ -42,9 +42,11 @@ pub fn segments(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<Run> {
             events.push((e, false, idx));
         }
     }
-    events.sort_unstable();
-    // Active spans ordered outermost first: (start, Reverse(end), idx).
-    let mut active: BTreeSet<(usize, Reverse<usize>, usize)> = BTreeSet::new();
+    super::sort::sort(&mut events);
+    // Active spans ordered outermost first: (start, Reverse(end), idx), kept sorted.
+    // A sorted Vec rather than a BTreeSet: it holds only the spans open at one
+    // position (the nesting depth), and it spares the wasm a BTree instantiation.
+    let mut active: Vec<(usize, Reverse<usize>, usize)> = Vec::new();
     let mut runs = Vec::new();
     let mut pos = from;
     let mut i = 0;
@@ -52,10 +54,12 @@ pub fn segments(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<Run> {
         while i < events.len() && events[i].0 == pos {
             let (_, is_start, idx) = events[i];
             let key = (spans[idx].0.max(from), Reverse(spans[idx].1.min(to)), idx);
-            if is_start {
-                active.insert(key);
-            } else {
-                active.remove(&key);
+            match (is_start, active.binary_search(&key)) {
+                (true, Err(at)) => active.insert(at, key),
+                (false, Ok(at)) => {
+                    active.remove(at);
+                }
+                _ => {}
             }
             i += 1;
         }
@@ -74,8 +78,7 @@ pub fn segments(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<Run> {
 /// case (spans that overlap nothing) allocates nothing: the app runs this over every
 /// annotation on every edit.
 pub fn lanes(spans: &[(usize, usize)]) -> Vec<u8> {
-    let mut order: Vec<usize> = (0..spans.len()).collect();
-    order.sort_unstable_by_key(|&i| (spans[i].0, Reverse(spans[i].1), i));
+    let order = super::sort::sorted_indices(spans.len(), &mut |a, b| (spans[a].0, Reverse(spans[a].1), a).cmp(&(spans[b].0, Reverse(spans[b].1), b)));
     let mut out = vec![0u8; spans.len()];
     // Active spans as (Reverse(end), lane) so the earliest end is on top.
     let mut ending: BinaryHeap<(Reverse<usize>, u8)> = BinaryHeap::new();
@@ -146,6 +149,53 @@ mod tests {
                 (20, 25, vec![]),
             ]
         );
+    }
+
+    #[test]
+    fn runs_match_a_btreeset_reference() {
+        // The active set was a BTreeSet; the sorted Vec must give the same runs.
+        fn reference(from: usize, to: usize, spans: &[(usize, usize)]) -> Vec<(usize, usize, Vec<usize>)> {
+            let mut events: Vec<(usize, bool, usize)> = Vec::new();
+            for (idx, &(s, e)) in spans.iter().enumerate() {
+                let (s, e) = (s.max(from), e.min(to));
+                if s < e {
+                    events.push((s, true, idx));
+                    events.push((e, false, idx));
+                }
+            }
+            events.sort_unstable();
+            let mut active = std::collections::BTreeSet::new();
+            let (mut runs, mut pos, mut i) = (Vec::new(), from, 0);
+            while pos < to {
+                while i < events.len() && events[i].0 == pos {
+                    let (_, is_start, idx) = events[i];
+                    let key = (spans[idx].0.max(from), Reverse(spans[idx].1.min(to)), idx);
+                    if is_start {
+                        active.insert(key);
+                    } else {
+                        active.remove(&key);
+                    }
+                    i += 1;
+                }
+                let next = events.get(i).map_or(to, |e| e.0.min(to));
+                if next > pos {
+                    runs.push((pos, next, active.iter().map(|k| k.2).collect()));
+                }
+                pos = next;
+            }
+            runs
+        }
+        let mut seed = 3u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for _ in 0..500 {
+            let spans: Vec<(usize, usize)> = (0..next() % 30).map(|_| { let s = next() % 60; (s, s + next() % 25) }).collect();
+            let (from, to) = (next() % 20, next() % 80);
+            let got: Vec<_> = segments(from, to, &spans).into_iter().map(|r| (r.start, r.end, r.covering)).collect();
+            assert_eq!(got, reference(from, to, &spans), "{from}..{to} {spans:?}");
+        }
     }
 
     #[test]
