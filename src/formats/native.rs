@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{ItemRefusal, MAX_IMPORT_BYTES};
-use crate::model::document::content_id;
 use crate::model::offsets::{cp_len, IndexedText};
 use crate::model::snap::is_cluster_boundary;
 use std::collections::BTreeMap;
@@ -378,14 +377,14 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     if d.length != len as u64 {
         return Err(ImportError::BadShape(format!("document.length is {} but the text has {len} code points", d.length)));
     }
-    if d.id != content_id(&d.text) {
+    let document = Document::new(d.title, d.text);
+    if d.id != document.id() {
         return Err(ImportError::BadShape(format!(
             "document.id \"{}\" does not match its text (expected \"{}\"); the text was changed",
             d.id,
-            content_id(&d.text)
+            document.id()
         )));
     }
-    let document = Document::new(d.title, d.text);
     let mut set = AnnotationSet::new(len, schema.clone());
     // Annotations are checked one by one against the text, then added in one pass
     // (an L file has 10,000 of them: adding them singly would be quadratic).

@@ -436,7 +436,7 @@ pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&Ann
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-const BLOCKS = new WeakMap(), CHUNK = 32;
+const BLOCKS = new WeakMap(), CHUNKS = new WeakMap(), CHUNK = 32;
 export function make_blocks(article, text, nums) {
   const frag = document.createDocumentFragment(), els = [];
   let from = 0, chunk = null;
@@ -454,6 +454,7 @@ export function make_blocks(article, text, nums) {
   }
   article.replaceChildren(frag);
   BLOCKS.set(article, els);
+  CHUNKS.set(article, [...article.children]);
 }
 export function fill_block(article, i, text, ids, labels, nums) {
   const el = (BLOCKS.get(article) || [])[i];
@@ -491,13 +492,15 @@ export function fill_block(article, i, text, ids, labels, nums) {
   el.replaceChildren(frag);
 }
 export function view_range(article) {
-  const kids = BLOCKS.get(article) || [], n = kids.length, h = innerHeight;
-  let lo = 0, hi = n;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().bottom < -h) lo = m + 1; else hi = m; }
+  // By chunks: a chunk out of view is skipped by the browser, and measuring a block
+  // inside it would lay it out.
+  const cs = CHUNKS.get(article) || [], n = (BLOCKS.get(article) || []).length, h = innerHeight;
+  let lo = 0, hi = cs.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (cs[m].getBoundingClientRect().bottom < -h) lo = m + 1; else hi = m; }
   const first = lo;
-  hi = n;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().top < 2 * h) lo = m + 1; else hi = m; }
-  return new Uint32Array([first, lo]);
+  hi = cs.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (cs[m].getBoundingClientRect().top < 2 * h) lo = m + 1; else hi = m; }
+  return new Uint32Array([Math.min(first * CHUNK, n), Math.min(lo * CHUNK, n)]);
 }
 "#)]
 extern "C" {
@@ -507,7 +510,8 @@ extern "C" {
     fn make_blocks(article: &web_sys::Element, text: &str, nums: &[u32]);
     /// Replaces the children of block `i` of `article` with its runs (see [`encode_block`]).
     fn fill_block(article: &web_sys::Element, i: u32, text: &str, ids: &str, labels: &str, nums: &[u32]);
-    /// The blocks `[first, end)` of `article` in view, with a screen above and below.
+    /// The blocks `[first, end)` of `article` in view, with a screen above and below,
+    /// by whole chunks.
     fn view_range(article: &web_sys::Element) -> js_sys::Uint32Array;
 }
 
