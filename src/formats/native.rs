@@ -112,18 +112,26 @@ struct FileIn<'a> {
     entities: Option<&'a RawValue>,
 }
 
-/// A whole file, read in one pass when everything in it is well formed.
+/// A whole file, read in one pass when everything in it is well formed: every object
+/// in it has only the keys spantag writes, each once (derived structs refuse a field
+/// given twice, [`unique_map`] an attribute, [`Unique`] any key in `labels`). So when
+/// this pass succeeds, the file has no key twice anywhere, and the separate pass of
+/// [`check_unique_keys`] is not needed. Any other file goes the careful way.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FileWhole {
     format: Option<String>,
     version: Option<u64>,
     offset_unit: String,
-    document: DocumentIn,
-    annotations: Vec<AnnotationIn>,
+    document: DocumentStrict,
+    /// Written for other readers; spantag reads its labels from its schema.
+    #[allow(dead_code)]
+    labels: Option<Unique>,
+    annotations: Vec<AnnotationStrict>,
     #[serde(default)]
-    relations: Vec<RelationIn>,
+    relations: Vec<RelationStrict>,
     #[serde(default)]
-    entities: Vec<EntityIn>,
+    entities: Vec<EntityStrict>,
 }
 
 /// How the file was read: whole, or as raw parts to read one by one.
@@ -146,44 +154,88 @@ fn list<'a>(raw: Option<&'a RawValue>, name: &str) -> Result<Vec<&'a RawValue>, 
     }
 }
 
-#[derive(Deserialize)]
-struct RelationIn {
-    id: String,
-    kind: String,
-    from: String,
-    to: String,
+/// Each item type twice, from one definition: as read item by item in the careful
+/// way (unknown fields ignored, as a later spantag may add some), and as read in the
+/// one pass of [`FileWhole`] (unknown fields refused, so that the pass reads every key:
+/// see there). A field may name a different type for the second (`type | strict`).
+macro_rules! read_types {
+    ($( $name:ident / $strict:ident { $( $(#[$fm:meta])* $f:ident : $t:ty $(| $st:ty)? ),* $(,)? } )*) => {$(
+        #[derive(Deserialize)]
+        struct $name { $( $(#[$fm])* $f: $t, )* }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $strict { $( $(#[$fm])* $f: read_types!(@ty $t $(| $st)?), )* }
+        impl From<$strict> for $name {
+            fn from(s: $strict) -> $name {
+                $name { $( $f: s.$f.into(), )* }
+            }
+        }
+    )*};
+    (@ty $t:ty) => { $t };
+    (@ty $t:ty | $st:ty) => { $st };
 }
 
-#[derive(Deserialize)]
-struct EntityIn {
-    id: String,
-    name: String,
-    #[serde(rename = "type", default)]
-    kind: String,
-    members: Vec<String>,
+read_types! {
+    RelationIn / RelationStrict { id: String, kind: String, from: String, to: String }
+    EntityIn / EntityStrict {
+        id: String,
+        name: String,
+        #[serde(rename = "type", default)]
+        kind: String,
+        members: Vec<String>,
+    }
+    DocumentIn / DocumentStrict { id: String, title: String, length: u64, text: String }
+    AnnotationIn / AnnotationStrict {
+        id: String,
+        label: String,
+        start: i64,
+        end: i64,
+        quote: Quote | QuoteStrict,
+        created: String,
+        modified: String,
+        #[serde(default)]
+        note: String,
+        #[serde(default, deserialize_with = "unique_map")]
+        attributes: BTreeMap<String, String>,
+    }
 }
 
+/// [`Quote`], refusing unknown fields (see [`read_types`]).
 #[derive(Deserialize)]
-struct DocumentIn {
-    id: String,
-    title: String,
-    length: u64,
-    text: String,
+#[serde(deny_unknown_fields)]
+struct QuoteStrict {
+    exact: String,
+    prefix: String,
+    suffix: String,
 }
 
-#[derive(Deserialize)]
-struct AnnotationIn {
-    id: String,
-    label: String,
-    start: i64,
-    end: i64,
-    quote: Quote,
-    created: String,
-    modified: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    attributes: BTreeMap<String, String>,
+impl From<QuoteStrict> for Quote {
+    fn from(q: QuoteStrict) -> Quote {
+        Quote { exact: q.exact, prefix: q.prefix, suffix: q.suffix }
+    }
+}
+
+/// A string map that refuses a key given twice (serde would keep the last silently).
+fn unique_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    use serde::de::{Error, MapAccess, Visitor};
+    struct Strings;
+    impl<'de> Visitor<'de> for Strings {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of strings")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, String>()? {
+                if out.contains_key(&k) {
+                    return Err(A::Error::custom(format!("the key \"{k}\" appears twice in one object")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Strings)
 }
 
 /// What an import read: the document, the annotations that passed every check, and
@@ -312,19 +364,19 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         return Err(ImportError::TooLarge { n_bytes: json.len() });
     }
     super::check_depth(json).map_err(ImportError::NotJson)?;
-    check_unique_keys(json).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ImportError::NotJson(e.to_string())
-        } else {
-            ImportError::BadShape(e.to_string())
-        }
-    })?;
     // A well-formed file is read in one pass. Any other goes the careful way, part by
     // part and item by item, so that every problem is named where it is; both ways
     // then go through the same checks below.
     let (format, version, file) = match serde_json::from_str::<FileWhole>(json) {
         Ok(whole) => (whole.format.clone(), whole.version, Read::Whole(whole)),
         Err(_) => {
+            check_unique_keys(json).map_err(|e| {
+                if e.is_syntax() || e.is_eof() {
+                    ImportError::NotJson(e.to_string())
+                } else {
+                    ImportError::BadShape(e.to_string())
+                }
+            })?;
             let header: FileIn = serde_json::from_str(json).map_err(|e| {
                 if e.is_syntax() || e.is_eof() {
                     ImportError::NotJson(e.to_string())
@@ -360,7 +412,12 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         Read::Whole(whole) => {
             check_unit(&whole.offset_unit)?;
             let (a, e, r) = (whole.annotations, whole.entities, whole.relations);
-            (whole.document, a.into_iter().map(Some).collect(), e.into_iter().map(Some).collect(), r.into_iter().map(Some).collect())
+            (
+                whole.document.into(),
+                a.into_iter().map(|x| Some(x.into())).collect(),
+                e.into_iter().map(|x| Some(x.into())).collect(),
+                r.into_iter().map(|x| Some(x.into())).collect(),
+            )
         }
         Read::Parts(file) => {
             check_unit(&part::<String>(file.offset_unit, "offset_unit")?)?;
@@ -441,8 +498,15 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
 /// # Errors
 /// serde_json's error: a syntax error, or "the key … appears twice in one object".
 fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
-    use serde::de::{Deserializer, Error, MapAccess, SeqAccess, Visitor};
-    struct Unique;
+    serde_json::from_str::<Unique>(json).map(|_| ())
+}
+
+/// [`Unique`]: any JSON value, checked for keys given twice in any object.
+mod unique {
+    use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+
+    /// Any JSON value, checked for keys given twice in any object (see [`check_unique_keys`]).
+    pub(super) struct Unique;
     impl<'de> Deserialize<'de> for Unique {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Unique, D::Error> {
             d.deserialize_any(Unique)
@@ -515,8 +579,8 @@ fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
             Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
         }
     }
-    serde_json::from_str::<Unique>(json).map(|_| ())
 }
+use unique::Unique;
 
 /// Parses one item of a list, or records why it is not one.
 fn parse_item<T: serde::de::DeserializeOwned>(raw: &RawValue, kind: &'static str, index: usize, refused: &mut Vec<ItemRefusal>) -> Option<T> {
@@ -790,6 +854,44 @@ mod tests {
         assert_eq!(again.version, 2);
         assert_eq!(again.annotations, back.annotations);
         assert_eq!(export(&again.document, &again.annotations), v2);
+    }
+
+    #[test]
+    fn the_one_pass_and_the_careful_way_read_the_same() {
+        let doc = Document::from_text(SEED);
+        let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+        let id = |s: &str| AnnId::new(s).unwrap();
+        let (s, e) = find(&doc, "Benjamin Netanyahu");
+        set.apply(Action::Add(ann("a1", "Actor", s, e))).unwrap();
+        let (s, e) = find(&doc, "canceled a high-stakes delegation visit");
+        let mut ev = ann("e1", "Event", s, e);
+        ev.note = "a note \u{1F44D}".into();
+        ev.attrs.insert("modality".into(), "occurred".into());
+        set.apply(Action::Add(ev)).unwrap();
+        set.apply(Action::PutEntity(Entity { id: id("E1"), name: "Netanyahu".into(), kind: String::new(), members: vec![id("a1")] })).unwrap();
+        set.apply(Action::Link(Relation { id: id("r1"), kind: "source".into(), from: id("e1"), to: id("E1") })).unwrap();
+        let json = export(&doc, &set);
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        // One refused item, so that both ways also report refusals.
+        v["annotations"].as_array_mut().unwrap().push(serde_json::json!({"id": "bad", "label": "Actor"}));
+        let one_pass = v.to_string();
+        assert!(serde_json::from_str::<FileWhole>(&one_pass).is_err(), "a bad item is not read in one pass");
+        v["annotations"].as_array_mut().unwrap().pop();
+        let one_pass = v.to_string();
+        assert!(serde_json::from_str::<FileWhole>(&one_pass).is_ok(), "an export is read in one pass");
+        // An unknown field anywhere sends a file the careful way.
+        v["annotations"][0]["x-extra"] = serde_json::json!(1);
+        let careful = v.to_string();
+        assert!(serde_json::from_str::<FileWhole>(&careful).is_err());
+        let (a, b) = (import(&one_pass, &Schema::news()).unwrap(), import(&careful, &Schema::news()).unwrap());
+        assert_eq!(a.document, b.document);
+        assert_eq!(a.annotations, b.annotations);
+        assert_eq!(a.annotations, set);
+        assert_eq!((a.refused, a.version), (b.refused, b.version));
+        // A key twice in what the one pass does not use (labels) is still refused.
+        let twice = json.replacen("\"labels\": [", "\"labels\": [{\"id\": 1, \"id\": 2}, ", 1);
+        assert_ne!(twice, json);
+        assert!(import(&twice, &Schema::news()).unwrap_err().to_string().contains("the key \"id\" appears twice in one object"));
     }
 
     #[test]
