@@ -98,8 +98,12 @@ export async function textBox(page, needle, nth = 0) {
 export async function dragOver(page, needle, nth = 0) {
   const first = await textBox(page, needle, nth);
   if (!first) throw new Error(`text not found in article: ${needle}`);
-  // Bring it into view, then measure again.
-  await page.evaluate((y) => window.scrollBy(0, y - window.innerHeight / 2), first.y1);
+  // Bring it into view, let the page settle (what comes into view may be laid out
+  // only then: content-visibility), then measure again.
+  await page.evaluate(async (y) => {
+    window.scrollBy(0, y - window.innerHeight / 2);
+    for (let i = 0; i < 2; i++) await new Promise((r) => requestAnimationFrame(r));
+  }, first.y1);
   const box = await textBox(page, needle, nth);
   await page.mouse.move(box.x1, box.y1);
   await page.mouse.down();

@@ -242,8 +242,8 @@ enum Shown {
 ///
 /// Drawing every mark at once would mean 60,000 nodes for a million characters and
 /// 10,000 annotations before the first paint. So when the blocks to draw hold more
-/// than [`SYNC_MARKS`] marks, the marks of the blocks in view and a screen around
-/// them are drawn at once, and the rest in background steps of at most [`STEP_MS`],
+/// than [`SYNC_MARKS`] marks, the marks of the blocks in view and about a screen
+/// around them are drawn at once, and the rest in background steps of at most [`STEP_MS`],
 /// each starting with whatever is in view then. The text is all there from the first
 /// paint, so selection, copy and find in page work at once. A block whose marks are
 /// drawn is always redrawn in the render that changes it, as is every block in view:
@@ -349,7 +349,7 @@ impl Filled {
         self.shown[i] = Shown::Marks(inputs.marks[i].clone(), sel);
     }
 
-    /// The blocks in view, with a screen above and below.
+    /// The blocks in view, with half a screen above and a screen below.
     fn in_view(&self) -> (usize, usize) {
         let Some(article) = &self.article else { return (0, 0) };
         let r = view_range(article).to_vec();
@@ -439,19 +439,27 @@ pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&Ann
 const BLOCKS = new WeakMap(), CHUNKS = new WeakMap(), CHUNK = 32;
 export function make_blocks(article, text, nums) {
   const frag = document.createDocumentFragment(), els = [];
-  let from = 0, chunk = null;
+  // A chunk's height until it is first drawn (then the browser remembers the real
+  // one): its lines estimated from its text, so that the scroll bar is about right
+  // and little moves when a chunk comes into view. The article's measures, in px.
+  const fs = parseFloat(getComputedStyle(article).fontSize) || 19;
+  const perLine = Math.max(20, (article.clientWidth - 64) / (0.47 * fs)), line = 2.15 * fs, gap = 1.1 * 16;
+  let from = 0, chunk = null, est = 0;
+  const close = () => { if (chunk) chunk.style.setProperty('contain-intrinsic-size', `auto ${Math.round(est)}px`); };
   for (let k = 0; k < nums.length; k += 3) {
-    if (els.length % CHUNK === 0) { chunk = document.createElement('div'); chunk.className = 'chunk'; frag.appendChild(chunk); }
+    if (els.length % CHUNK === 0) { close(); chunk = document.createElement('div'); chunk.className = 'chunk'; frag.appendChild(chunk); est = 0; }
     const el = document.createElement(nums[k] ? 'h2' : 'p');
     el.className = 'block';
     const span = document.createElement('span');
     span.setAttribute('data-s', nums[k + 1]);
     span.appendChild(document.createTextNode(text.slice(from, nums[k + 2])));
+    est += nums[k] ? 3.2 * 16 + 1.6 * 20 : Math.ceil((nums[k + 2] - from) / perLine) * line + gap;
     from = nums[k + 2];
     el.appendChild(span);
     chunk.appendChild(el);
     els.push(el);
   }
+  close();
   article.replaceChildren(frag);
   BLOCKS.set(article, els);
   CHUNKS.set(article, [...article.children]);
@@ -492,15 +500,15 @@ export function fill_block(article, i, text, ids, labels, nums) {
   el.replaceChildren(frag);
 }
 export function view_range(article) {
-  // By chunks: a chunk out of view is skipped by the browser, and measuring a block
-  // inside it would lay it out.
-  const cs = CHUNKS.get(article) || [], n = (BLOCKS.get(article) || []).length, h = innerHeight;
-  let lo = 0, hi = cs.length;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (cs[m].getBoundingClientRect().bottom < -h) lo = m + 1; else hi = m; }
-  const first = lo;
-  hi = cs.length;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (cs[m].getBoundingClientRect().top < 2 * h) lo = m + 1; else hi = m; }
-  return new Uint32Array([Math.min(first * CHUNK, n), Math.min(lo * CHUNK, n)]);
+  // First the chunks, then the blocks inside them: a chunk out of view is skipped by
+  // the browser, and measuring a block inside it would lay it out.
+  const cs = CHUNKS.get(article) || [], ks = BLOCKS.get(article) || [], h = innerHeight;
+  const above = (el) => el.getBoundingClientRect().bottom < -h / 2, before = (el) => el.getBoundingClientRect().top < 1.5 * h;
+  const search = (xs, lo, hi, cond) => { while (lo < hi) { const m = (lo + hi) >> 1; if (cond(xs[m])) lo = m + 1; else hi = m; } return lo; };
+  const c0 = search(cs, 0, cs.length, above), c1 = search(cs, c0, cs.length, before);
+  const lo = Math.min(c0 * CHUNK, ks.length), hi = Math.min(c1 * CHUNK, ks.length);
+  const first = search(ks, lo, hi, above);
+  return new Uint32Array([first, search(ks, first, hi, before)]);
 }
 "#)]
 extern "C" {
@@ -510,8 +518,8 @@ extern "C" {
     fn make_blocks(article: &web_sys::Element, text: &str, nums: &[u32]);
     /// Replaces the children of block `i` of `article` with its runs (see [`encode_block`]).
     fn fill_block(article: &web_sys::Element, i: u32, text: &str, ids: &str, labels: &str, nums: &[u32]);
-    /// The blocks `[first, end)` of `article` in view, with a screen above and below,
-    /// by whole chunks.
+    /// The blocks `[first, end)` of `article` in view, with half a screen above and a
+    /// screen below.
     fn view_range(article: &web_sys::Element) -> js_sys::Uint32Array;
 }
 
