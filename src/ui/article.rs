@@ -228,6 +228,9 @@ enum Shown {
     Text,
     /// Not the right structure yet (a dateline block): to be drawn now.
     Wrong,
+    /// Marks drawn with names that are out of date (the label set changed): to be
+    /// drawn again like `Text`, but never taken as plain text.
+    Stale,
     /// Its text with these marks, and the selected annotation among them.
     Marks(Rc<Vec<Mark>>, Option<AnnId>),
 }
@@ -254,7 +257,7 @@ struct Filled {
     article: Option<web_sys::Element>,
     inputs: Option<FillInputs>,
     shown: Vec<Shown>,
-    /// Blocks showing their text only while they have marks.
+    /// Blocks whose marks are still to be drawn (`Text` or `Stale`).
     pending: usize,
     /// A background step is scheduled.
     scheduled: bool,
@@ -274,7 +277,7 @@ impl Filled {
             // Every label tag is out of date; the text is not.
             for s in &mut f.shown {
                 if matches!(s, Shown::Marks(..)) {
-                    *s = Shown::Text;
+                    *s = Shown::Stale;
                 }
             }
         }
@@ -286,11 +289,12 @@ impl Filled {
             match f.shown[i] {
                 Shown::Marks(..) if f.is_current(i) => {}
                 Shown::Marks(..) | Shown::Wrong => f.draw(i),
-                Shown::Text if f.marks_of(i).is_empty() && f.inputs.as_ref().is_some_and(|x| x.selected.is_none() || x.selected_in(&x.blocks[i]).is_none()) => {
-                    // One run and no marks is what drawing it would make.
+                Shown::Text if f.marks_of(i).is_empty() => {
+                    // One run and no marks is what drawing it would make (and the
+                    // selected annotation, like any, has marks in its blocks).
                     f.shown[i] = Shown::Marks(f.marks_of(i).clone(), None);
                 }
-                Shown::Text => {
+                Shown::Text | Shown::Stale => {
                     work += f.marks_of(i).len();
                     later.push(i);
                 }
@@ -306,7 +310,7 @@ impl Filled {
                 f.draw(i);
             }
         }
-        f.pending = f.shown.iter().filter(|s| matches!(s, Shown::Text)).count();
+        f.pending = f.shown.iter().filter(|s| matches!(s, Shown::Text | Shown::Stale)).count();
         f.schedule(me);
     }
 
@@ -379,7 +383,7 @@ impl Filled {
         let t0 = now();
         let (lo, hi) = self.in_view();
         for i in (lo..hi).chain(hi..n).chain(0..lo.min(n)) {
-            if matches!(self.shown[i], Shown::Text) {
+            if matches!(self.shown[i], Shown::Text | Shown::Stale) {
                 self.draw(i);
                 self.pending -= 1;
                 if self.pending == 0 || now() - t0 > STEP_MS {
