@@ -34,6 +34,19 @@ test('a long document: text at once, every mark in the end, and new marks at onc
   assert.equal(first.empty, 0, 'no block is empty when the first marks are drawn');
   assert.ok(first.marks > 0);
 
+  // At once, k selects the last annotation, far below, while the marks out of view
+  // may still be drawing: it is drawn at once and scrolled into view.
+  const last = JSON.parse(c.json).annotations.at(-1).id;
+  await page.keyboard.press('k');
+  await page.waitForSelector(`article mark.ann.sel[data-id="${last}"]`, { timeout: 2000 });
+  const inView = await page.evaluate((id) => {
+    const r = document.querySelector(`article mark.ann.sel[data-id="${id}"]`).getBoundingClientRect();
+    return r.bottom > 0 && r.top < innerHeight;
+  }, last);
+  assert.ok(inView, 'the selected annotation is scrolled into view');
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => window.scrollTo(0, 0));
+
   // In the end every annotation has exactly one mark.first, and the text is the document's.
   await page.waitForFunction((n) => document.querySelectorAll('article mark.ann.first').length === n, c.n, { timeout: 30000 });
   const drawn = await page.evaluate(() => {

@@ -249,8 +249,9 @@ enum Shown {
 /// around them are drawn at once, and the rest in background steps of at most [`STEP_MS`],
 /// each starting with whatever is in view then. The text is all there from the first
 /// paint, so selection, copy and find in page work at once. A block whose marks are
-/// drawn is always redrawn in the render that changes it, as is every block in view:
-/// a new or changed annotation is never shown late.
+/// drawn is always redrawn in the render that changes it, as is every block in view
+/// and every block of the selected annotation (the app may scroll to it next): a new,
+/// changed or selected annotation is never shown late.
 #[cfg(target_arch = "wasm32")]
 #[derive(Default)]
 struct Filled {
@@ -294,6 +295,9 @@ impl Filled {
                     // selected annotation, like any, has marks in its blocks).
                     f.shown[i] = Shown::Marks(f.marks_of(i).clone(), None);
                 }
+                // The selected annotation is drawn at once wherever it is: the app may
+                // be about to scroll to it.
+                Shown::Text | Shown::Stale if f.inputs.as_ref().is_some_and(|x| x.selected_in(&x.blocks[i]).is_some()) => f.draw(i),
                 Shown::Text | Shown::Stale => {
                     work += f.marks_of(i).len();
                     later.push(i);
