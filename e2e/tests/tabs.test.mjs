@@ -4,7 +4,7 @@
 // rebuilt from memory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, closeAll, openProfile, openPage, openTab, SEED } from '../lib/harness.mjs';
+import { serve, closeAll, openProfile, openPage, openTab, SEED, dragOver, importFile, nativeFile, fnv } from '../lib/harness.mjs';
 
 let server;
 before(async () => { server = await serve(); });
@@ -78,5 +78,29 @@ test('storage wiped while the page is open is rebuilt from memory', async () => 
   await page.reload();
   await page.waitForFunction(() => window.spantag && window.spantag.annotations().length === 2);
   assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a tag made just before opening another document is saved before it opens', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('footer [role=status]')?.textContent || ''));
+  await dragOver(page, 'Benjamin Netanyahu');
+  await page.keyboard.press('1');
+  // At once, well within autosave's 300 ms wait: open another document.
+  const other = 'Another document.\n\nIt has two paragraphs.';
+  await importFile(page, 'other.spantag.json', JSON.stringify(nativeFile(other)));
+  await page.getByRole('dialog').getByRole('button', { name: 'Open' }).click();
+  await page.waitForFunction(() => document.querySelector('article')?.textContent.includes('Another document.'));
+  // The seed's stored record already has the tag.
+  const stored = await page.evaluate((id) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('spantag');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction('kv').objectStore('kv').get(`spantag:v2:doc:${id}`);
+      req.onsuccess = () => resolve(req.result && JSON.parse(JSON.parse(req.result).payload).annotations.map((a) => a.quote.exact));
+    };
+  }), fnv(SEED));
+  assert.deepEqual(stored, ['Benjamin Netanyahu']);
   await context.close();
 });

@@ -97,13 +97,17 @@ impl Autosave {
     /// Saves now and waits until nothing is left to save (or saving failed).
     pub async fn settle(self: &Rc<Self>) {
         self.flush();
+        // Let the save that `flush` spawned begin (it marks itself busy before its
+        // first wait), then look at once: with nothing to save, opening another
+        // document does not wait for a timer.
+        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED)).await;
         for _ in 0..500 {
-            TimeoutFuture::new(10).await;
             let st = self.latest.borrow().clone();
             let done = st.unsaved.is_empty() && !st.full_write;
             if self.idle() && (done || st.save != SaveStatus::Saving) {
                 return;
             }
+            TimeoutFuture::new(10).await;
         }
     }
 
