@@ -134,6 +134,9 @@ struct FileWhole {
     entities: Vec<EntityStrict>,
 }
 
+/// The document and the items of a file, each item parsed or already refused (`None`).
+type Parsed = (DocumentIn, Vec<Option<AnnotationIn>>, Vec<Option<EntityIn>>, Vec<Option<RelationIn>>);
+
 /// How the file was read: whole, or as raw parts to read one by one.
 enum Read<'a> {
     Whole(FileWhole),
@@ -408,7 +411,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     };
     // Items that did not parse are refused here (`None`); the rest are checked below.
     let mut refused = Vec::new();
-    let (d, annotations, entities, relations): (DocumentIn, Vec<Option<AnnotationIn>>, Vec<Option<EntityIn>>, Vec<Option<RelationIn>>) = match file {
+    let (d, annotations, entities, relations): Parsed = match file {
         Read::Whole(whole) => {
             check_unit(&whole.offset_unit)?;
             let (a, e, r) = (whole.annotations, whole.entities, whole.relations);

@@ -235,6 +235,7 @@ mod tests {
         out
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     mod props {
         use super::{blocks, blocks_reference};
         use proptest::prelude::*;

@@ -234,7 +234,7 @@ async fn two_tabs_1000_interleaved_edits_lose_nothing() {
         tab.unsaved.push(action);
         // Each tab saves now and then, as autosave does; the other may have saved since.
         if next() % 3 == 0 {
-            save_rebasing(&kv, &doc, tab, i as i64).await;
+            save_rebasing(&kv, &doc, tab, i).await;
         }
     }
     // Both tabs save their last work.

@@ -656,12 +656,11 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
             dispatch.emit(Msg::Select(None, None));
             dispatch.emit(Msg::Dismiss);
         }
-        "Delete" | "Backspace" => {
-            if st.selected_annotation().is_some() {
-                e.prevent_default();
-                dispatch.emit(Msg::RequestDelete);
-            }
+        "Delete" | "Backspace" if st.selected_annotation().is_some() => {
+            e.prevent_default();
+            dispatch.emit(Msg::RequestDelete);
         }
+        "Delete" | "Backspace" => {}
         "f" | "/" => {
             e.prevent_default();
             if dom::focus_id("find") {

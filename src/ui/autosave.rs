@@ -42,8 +42,11 @@ pub struct Autosave {
     again: Cell<bool>,
     first: Cell<bool>,
     channel: Option<web_sys::BroadcastChannel>,
-    _onmessage: RefCell<Option<Closure<dyn FnMut(web_sys::MessageEvent)>>>,
+    _onmessage: RefCell<Option<OnMessage>>,
 }
+
+/// The BroadcastChannel listener, kept alive with the autosave.
+type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 fn notify(dispatch: &Callback<Msg>, is_error: bool, text: String) {
     dispatch.emit(Msg::Notify(Notice { is_error, text, details: vec![] }));
