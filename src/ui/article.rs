@@ -122,15 +122,8 @@ pub fn Article(props: &ArticleProps) -> Html {
     let cache: Rc<std::cell::RefCell<MarksCache>> = use_mut_ref(MarksCache::default);
     let marks = cache.borrow_mut().get(&props.blocks, props.anns.rc());
     let label_names: Rc<Vec<String>> = use_memo(props.anns.clone(), |anns| anns.labels().iter().map(|l| l.id.clone()).collect::<Vec<_>>());
-    let selected_span = props.selected.as_ref().and_then(|id| props.anns.get(id)).map(|a| (a.span.start(), a.span.end()));
-    #[cfg(not(target_arch = "wasm32"))]
-    let selected_in = {
-        let selected = props.selected.clone();
-        move |b: &Block| match selected_span {
-            Some((s, e)) if s < b.end && e > b.start => selected.clone(),
-            _ => None,
-        }
-    };
+    // The selected annotation and its span.
+    let selected = props.selected.clone().zip(props.selected.as_ref().and_then(|id| props.anns.get(id)).map(|a| (a.span.start(), a.span.end())));
     let onclick = {
         let onpick = props.onpick.clone();
         let onpickid = props.onpickid.clone();
@@ -143,12 +136,13 @@ pub fn Article(props: &ArticleProps) -> Html {
         // now, the rest in the background (see `Filled`).
         let filled: Rc<std::cell::RefCell<Filled>> = use_mut_ref(Filled::default);
         let article_ref = props.article_ref.clone();
+        let label_text = use_memo(label_names.clone(), |names| names.join("\n"));
         let inputs = FillInputs {
             blocks: props.blocks.clone(),
             texts: texts.clone(),
             marks: marks.clone(),
-            labels: label_names.clone(),
-            selected: props.selected.clone().zip(selected_span),
+            labels: label_text,
+            selected,
         };
         use_effect(move || {
             if let Some(article) = article_ref.cast::<web_sys::Element>() {
@@ -164,7 +158,7 @@ pub fn Article(props: &ArticleProps) -> Html {
     #[cfg(not(target_arch = "wasm32"))]
     html! {
         <article ref={props.article_ref.clone()} class="article" lang="en" onclick={onclick}>
-            { for props.blocks.iter().enumerate().map(|(i, b)| block_html(b, &texts[i], &marks[i], selected_in(b).as_ref(), &label_names)) }
+            { for props.blocks.iter().enumerate().map(|(i, b)| block_html(b, &texts[i], &marks[i], selected_in(selected.as_ref(), b).as_ref(), &label_names)) }
         </article>
     }
 }
@@ -194,7 +188,8 @@ struct FillInputs {
     blocks: Rc<Vec<Block>>,
     texts: Rc<Vec<Rc<str>>>,
     marks: Rc<Vec<Rc<Vec<Mark>>>>,
-    labels: Rc<Vec<String>>,
+    /// The label ids, one per line (as [`fill_block`] takes them).
+    labels: Rc<String>,
     /// The selected annotation and its span.
     selected: Option<(AnnId, (usize, usize))>,
 }
@@ -203,10 +198,15 @@ struct FillInputs {
 impl FillInputs {
     /// The selected annotation, if it is in block `b`.
     fn selected_in(&self, b: &Block) -> Option<AnnId> {
-        match &self.selected {
-            Some((id, (s, e))) if *s < b.end && *e > b.start => Some(id.clone()),
-            _ => None,
-        }
+        selected_in(self.selected.as_ref(), b)
+    }
+}
+
+/// The selected annotation (with its span), if it is in block `b`.
+fn selected_in(selected: Option<&(AnnId, (usize, usize))>, b: &Block) -> Option<AnnId> {
+    match selected {
+        Some((id, (s, e))) if *s < b.end && *e > b.start => Some(id.clone()),
+        _ => None,
     }
 }
 
@@ -353,7 +353,7 @@ impl Filled {
         let sel = inputs.selected_in(b);
         let mut nums = Vec::new();
         let ids = encode_block(b, &inputs.texts[i], &inputs.marks[i], sel.as_ref(), &mut nums);
-        fill_block(article, i as u32, &inputs.texts[i], &ids, &inputs.labels.join("\n"), &nums);
+        fill_block(article, i as u32, &inputs.texts[i], &ids, &inputs.labels, &nums);
         self.shown[i] = Shown::Marks(inputs.marks[i].clone(), sel);
     }
 
