@@ -447,7 +447,7 @@ impl Holds {
 pub(crate) fn mention_of<'a>(set: &'a AnnotationSet, id: &AnnId) -> Option<&'a Annotation> {
     set.get(id).or_else(|| {
         let e = set.entity(id)?;
-        set.items().iter().find(|a| e.members.contains(&a.id))
+        set.items().iter().find(|a| e.members.contains(&a.id)).map(std::rc::Rc::as_ref)
     })
 }
 

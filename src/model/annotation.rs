@@ -223,7 +223,9 @@ impl fmt::Display for Refusal {
 pub struct AnnotationSet {
     len_cp: usize,
     schema: Rc<Schema>,
-    items: Vec<Annotation>,
+    /// Shared, so that cloning the set for an edit (the UI keeps the old state for
+    /// undo and for yew's props) copies pointers, not 10,000 annotations.
+    items: Vec<Rc<Annotation>>,
     relations: Vec<Relation>,
     entities: Vec<Entity>,
 }
@@ -250,7 +252,7 @@ impl AnnotationSet {
     }
 
     /// The annotations in text order.
-    pub fn items(&self) -> &[Annotation] {
+    pub fn items(&self) -> &[Rc<Annotation>] {
         &self.items
     }
 
@@ -276,7 +278,7 @@ impl AnnotationSet {
 
     /// The annotation with this id. Runs in O(k).
     pub fn get(&self, id: &AnnId) -> Option<&Annotation> {
-        self.items.iter().find(|a| &a.id == id)
+        self.items.iter().find(|a| &a.id == id).map(Rc::as_ref)
     }
 
     /// The entity with this id.
@@ -320,7 +322,7 @@ impl AnnotationSet {
     /// The annotations covering code point `cp`, innermost (shortest) first.
     pub fn at(&self, cp: usize) -> Vec<&Annotation> {
         let mut hits: Vec<&Annotation> =
-            self.items.iter().take_while(|a| a.span.start() <= cp).filter(|a| a.span.contains(cp)).collect();
+            self.items.iter().take_while(|a| a.span.start() <= cp).filter(|a| a.span.contains(cp)).map(Rc::as_ref).collect();
         super::sort::sort_by(&mut hits, |a, b| a.span.len_cp().cmp(&b.span.len_cp()).then_with(|| a.order(b)));
         hits
     }
@@ -332,7 +334,7 @@ impl AnnotationSet {
 
     /// The annotation with the same span and label, if any.
     pub fn find_duplicate(&self, span: Span, label: &str) -> Option<&Annotation> {
-        self.items.iter().find(|a| a.span == span && a.label == label)
+        self.items.iter().find(|a| a.span == span && a.label == label).map(Rc::as_ref)
     }
 
     fn idx(&self, id: &AnnId) -> Result<usize, Refusal> {
@@ -341,7 +343,7 @@ impl AnnotationSet {
 
     fn insert_sorted(&mut self, ann: Annotation) {
         let idx = self.items.partition_point(|a| a.order(&ann) == Ordering::Less);
-        self.items.insert(idx, ann);
+        self.items.insert(idx, Rc::new(ann));
     }
 
     /// Checks a relation against the schema and the current set.
@@ -430,7 +432,7 @@ impl AnnotationSet {
                 if self.labels().get(&label).is_none() {
                     return Err(Refusal::UnknownLabel(label));
                 }
-                let old = self.items[idx].clone();
+                let old = Annotation::clone(&self.items[idx]);
                 if old.label == label {
                     return Err(Refusal::Unchanged);
                 }
@@ -445,7 +447,7 @@ impl AnnotationSet {
                         undo.extend(self.drop_member(&e, &id));
                     }
                 }
-                let mut ann = self.items.remove(self.idx(&id)?);
+                let mut ann = Rc::unwrap_or_clone(self.items.remove(self.idx(&id)?));
                 ann.label = label;
                 ann.modified = at;
                 let schema = self.schema.clone();
@@ -487,7 +489,7 @@ impl AnnotationSet {
                 }
                 removed_links.extend(self.relations.iter().filter(|r| r.from == id || r.to == id).cloned());
                 self.relations.retain(|r| r.from != id && r.to != id);
-                let ann = self.items.remove(idx);
+                let ann = Rc::unwrap_or_clone(self.items.remove(idx));
                 if removed_links.is_empty() && restore_entities.is_empty() {
                     return Ok(Action::Add(ann));
                 }
@@ -502,7 +504,7 @@ impl AnnotationSet {
                 if note.chars().count() > MAX_TEXT {
                     return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
                 }
-                let ann = &mut self.items[idx];
+                let ann = Rc::make_mut(&mut self.items[idx]);
                 if ann.note == note {
                     return Err(Refusal::Unchanged);
                 }
@@ -518,11 +520,11 @@ impl AnnotationSet {
                 } else if self.schema.attr(&label, &key).is_none() {
                     return Err(Refusal::Schema(format!("{label} has no attribute \"{key}\"")));
                 }
-                let ann = &mut self.items[idx];
-                let old = ann.attrs.get(&key).cloned();
+                let old = self.items[idx].attrs.get(&key).cloned();
                 if old == value {
                     return Err(Refusal::Unchanged);
                 }
+                let ann = Rc::make_mut(&mut self.items[idx]);
                 match value {
                     Some(v) => ann.attrs.insert(key.clone(), v),
                     None => ann.attrs.remove(&key),
@@ -652,11 +654,11 @@ impl AnnotationSet {
             if check.is_ok() {
                 ids.insert(ann.id.clone());
                 spans.insert((ann.span, ann.label.clone()), ann.id.clone());
-                self.items.push(ann);
+                self.items.push(Rc::new(ann));
             }
             results.push(check);
         }
-        super::sort::sort_by(&mut self.items, Annotation::order);
+        super::sort::sort_by(&mut self.items, |a, b| a.order(b));
         results
     }
 
@@ -726,6 +728,22 @@ mod tests {
 
     fn link(i: &str, kind: &str, from: &str, to: &str) -> Action {
         Action::Link(Relation { id: id(i), kind: kind.into(), from: id(from), to: id(to) })
+    }
+
+    #[test]
+    fn an_edited_copy_shares_every_annotation_it_does_not_change() {
+        let mut s = set();
+        for (i, start) in [("a", 0), ("b", 10), ("c", 20)] {
+            s.apply(Action::Add(ann(i, "Actor", start, start + 5))).unwrap();
+        }
+        let before = s.clone();
+        s.apply(Action::SetNote { id: id("b"), note: "checked".into(), at: Timestamp(2) }).unwrap();
+        let shared: Vec<bool> = before.items().iter().zip(s.items()).map(|(x, y)| Rc::ptr_eq(x, y)).collect();
+        assert_eq!(shared, [true, false, true], "only the edited annotation is copied");
+        assert_eq!(before.get(&id("b")).unwrap().note, "", "the old state is untouched (undo relies on it)");
+        s.apply(Action::Relabel { id: id("a"), label: "Event".into(), at: Timestamp(3) }).unwrap();
+        assert!(Rc::ptr_eq(&before.items()[2], &s.items()[2]));
+        assert_eq!(before.items()[0].label, "Actor");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::annotation::{Action, AnnId, AnnotationSet, Entity, Relation};
+use super::annotation::{Action, AnnId, Annotation, AnnotationSet, Entity, Relation};
 
 /// What a merge did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub fn merge(into: &mut AnnotationSet, from: &AnnotationSet, mut fresh: impl FnM
             report.n_present += 1;
             continue;
         }
-        let mut a = a.clone();
+        let mut a = Annotation::clone(a);
         let old = a.id.clone();
         if into.is_known(&a.id) {
             a.id = fresh(into);

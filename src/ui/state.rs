@@ -863,7 +863,7 @@ mod tests {
         let s = state().reduce(tag("Actor", 40, 58, "a"));
         let mut file_set = AnnotationSet::new(s.doc.len_cp(), Schema::news());
         file_set.apply(Action::Add(Annotation::new(AnnId::new("a").unwrap(), "Event", Span::new(59, 75, s.doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
-        file_set.apply(Action::Add(s.anns.items()[0].clone().tap_id("z"))).unwrap();
+        file_set.apply(Action::Add(Annotation::clone(&s.anns.items()[0]).tap_id("z"))).unwrap();
         let json = native::export(&s.doc, &file_set);
         let imported = native::import(&json, &Schema::news()).unwrap();
         let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into() });
