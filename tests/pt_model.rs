@@ -108,3 +108,45 @@ proptest! {
         prop_assert!(set.is_empty() && set.relations().is_empty() && set.entities().is_empty());
     }
 }
+
+/// A 60-code-point text in five blocks (paragraphs, one a heading), with emoji.
+fn blocks_of_text() -> Vec<spantag::model::document::Block> {
+    let text = "One 🇺🇸 two.\n\nFour\n\nSix 日本 é.\n\nEight nine.\n\nTen eleven xx yzw";
+    assert_eq!(text.chars().count(), LEN);
+    spantag::model::Document::new("t", text).blocks()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The article recomputes only the blocks an edit touched; whatever the edit (or
+    /// its undo), the result equals computing every block from scratch.
+    #[test]
+    fn pt_marks_after_an_edit_equal_marks_from_scratch(ops in prop::collection::vec(op(), 1..40)) {
+        use spantag::ui::article::{item_lanes, marks_after_edit, marks_by_block};
+        let blocks = blocks_of_text();
+        let mut set = AnnotationSet::new(LEN, Schema::news());
+        let mut marks = marks_by_block(&blocks, &set);
+        let mut undos = Vec::new();
+        let step = |old: &AnnotationSet, new: &AnnotationSet, marks: &mut Vec<_>| -> Result<(), TestCaseError> {
+            let next = marks_after_edit(&blocks, old, &item_lanes(old), new, &item_lanes(new), marks);
+            prop_assert_eq!(&next, &marks_by_block(&blocks, new));
+            *marks = next;
+            Ok(())
+        };
+        for (n, op) in ops.iter().enumerate() {
+            let mut next = set.clone();
+            if let Ok(undo) = next.apply(resolve(&set, op, n)) {
+                undos.push(undo);
+                step(&set, &next, &mut marks)?;
+                set = next;
+            }
+        }
+        while let Some(undo) = undos.pop() {
+            let mut next = set.clone();
+            next.apply(undo).map_err(|e| TestCaseError::fail(format!("undo refused: {e}")))?;
+            step(&set, &next, &mut marks)?;
+            set = next;
+        }
+    }
+}

@@ -42,23 +42,61 @@ pub struct Mark {
     pub lane: u8,
 }
 
+/// The underline lane of every annotation of `anns`, in item order.
+pub fn item_lanes(anns: &AnnotationSet) -> Vec<u8> {
+    let spans: Vec<(usize, usize)> = anns.items().iter().map(|a| (a.span.start(), a.span.end())).collect();
+    lanes(&spans)
+}
+
 /// The marks of every block: annotations intersecting each block, in text order.
 /// Runs in O(b + k + m) for b blocks, k annotations and m (block, mark) pairs.
 pub fn marks_by_block(blocks: &[Block], anns: &AnnotationSet) -> Vec<Rc<Vec<Mark>>> {
-    marks_by_block_reusing(blocks, anns, &[])
+    marks_by_block_reusing(blocks, anns, &item_lanes(anns), &[])
 }
 
-/// [`marks_by_block`], keeping the `Rc` of `prev[i]` for every block whose marks did
-/// not change, without allocating for it: after an edit, only the blocks it touched
-/// get new marks, so only they are drawn again.
-pub fn marks_by_block_reusing(blocks: &[Block], anns: &AnnotationSet, prev: &[Rc<Vec<Mark>>]) -> Vec<Rc<Vec<Mark>>> {
+/// Each item's label index (for the colour class), computed once per label rather
+/// than once per item, for the items `which` (all of them if `None`); the others
+/// get 0.
+fn label_indices(anns: &AnnotationSet, which: Option<&[Vec<usize>]>) -> Vec<usize> {
+    let names: Vec<&str> = anns.labels().iter().map(|l| l.id.as_str()).collect();
+    let of = |i: usize| names.iter().position(|n| *n == anns.items()[i].label).unwrap_or(0);
+    match which {
+        None => (0..anns.len()).map(of).collect(),
+        Some(lists) => {
+            let mut out = vec![0; anns.len()];
+            for &i in lists.iter().flatten() {
+                out[i] = of(i);
+            }
+            out
+        }
+    }
+}
+
+/// Whether `prev` holds exactly the marks of items `here` (indices into `anns`).
+fn same_marks(prev: &[Mark], here: &[usize], anns: &AnnotationSet, lanes: &[u8], label_idx: &[usize]) -> bool {
     let items = anns.items();
-    let spans: Vec<(usize, usize)> = items.iter().map(|a| (a.span.start(), a.span.end())).collect();
-    let lanes = lanes(&spans);
-    let labels = anns.labels();
-    // Label index per item, computed once per label rather than once per item.
-    let names: Vec<&str> = labels.iter().map(|l| l.id.as_str()).collect();
-    let label_idx = |i: usize| names.iter().position(|n| *n == items[i].label).unwrap_or(0);
+    prev.len() == here.len()
+        && prev.iter().zip(here).all(|(m, &i)| {
+            let a = &items[i];
+            m.start == a.span.start() && m.end == a.span.end() && m.lane == lanes[i] && m.label_idx == label_idx[i] && m.id == a.id
+        })
+}
+
+fn marks_of(here: &[usize], anns: &AnnotationSet, lanes: &[u8], label_idx: &[usize]) -> Rc<Vec<Mark>> {
+    let items = anns.items();
+    Rc::new(
+        here.iter()
+            .map(|&i| Mark { id: items[i].id.clone(), label_idx: label_idx[i], start: items[i].span.start(), end: items[i].span.end(), lane: lanes[i] })
+            .collect(),
+    )
+}
+
+/// [`marks_by_block`] with the items' `lanes` (from [`item_lanes`]), keeping the
+/// `Rc` of `prev[i]` for every block whose marks did not change, without allocating
+/// for it: only the blocks whose marks changed are drawn again.
+pub fn marks_by_block_reusing(blocks: &[Block], anns: &AnnotationSet, lanes: &[u8], prev: &[Rc<Vec<Mark>>]) -> Vec<Rc<Vec<Mark>>> {
+    let items = anns.items();
+    let label_idx = label_indices(anns, None);
     let mut out = Vec::with_capacity(blocks.len());
     // Items are sorted by start; `next` is the first item not yet seen. Long items
     // that start early are kept in `open`.
@@ -66,29 +104,88 @@ pub fn marks_by_block_reusing(blocks: &[Block], anns: &AnnotationSet, prev: &[Rc
     let mut open: Vec<usize> = Vec::new();
     let mut here: Vec<usize> = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
-        open.retain(|&i| spans[i].1 > b.start);
-        while next < items.len() && spans[next].0 < b.end {
-            if spans[next].1 > b.start {
+        open.retain(|&i| items[i].span.end() > b.start);
+        while next < items.len() && items[next].span.start() < b.end {
+            if items[next].span.end() > b.start {
                 open.push(next);
             }
             next += 1;
         }
         here.clear();
-        here.extend(open.iter().copied().filter(|&i| spans[i].0 < b.end && spans[i].1 > b.start));
-        let same = prev.get(bi).filter(|p| {
-            p.len() == here.len()
-                && p.iter().zip(&here).all(|(m, &i)| {
-                    m.start == spans[i].0 && m.end == spans[i].1 && m.lane == lanes[i] && m.id == items[i].id && m.label_idx == label_idx(i)
-                })
-        });
-        out.push(match same {
+        here.extend(open.iter().copied().filter(|&i| items[i].span.start() < b.end && items[i].span.end() > b.start));
+        out.push(match prev.get(bi).filter(|p| same_marks(p, &here, anns, lanes, &label_idx)) {
             Some(p) => p.clone(),
-            None => Rc::new(
-                here.iter()
-                    .map(|&i| Mark { id: items[i].id.clone(), label_idx: label_idx(i), start: spans[i].0, end: spans[i].1, lane: lanes[i] })
-                    .collect(),
-            ),
+            None => marks_of(&here, anns, lanes, &label_idx),
         });
+    }
+    out
+}
+
+/// At most this many blocks are computed one by one after an edit; past it (an
+/// import, a large undo) the whole sweep is cheaper.
+const MAX_DIRTY: usize = 64;
+
+/// The marks of every block after an edit turned `old` (whose marks were `prev`
+/// and lanes `old_lanes`) into `new` (lanes `new_lanes`), in time proportional to
+/// what the edit touched rather than to the whole set.
+///
+/// The hard part is knowing which blocks can have changed without looking at them
+/// all. An edit leaves the annotations it did not change shared (`Rc`) between the
+/// two sets, so the items that differ are found by pointer, as one range between a
+/// shared prefix and a shared suffix. The blocks those items cover (in `old` and in
+/// `new`) are computed again, and so are the blocks of any shared item whose
+/// underline lane moved (lanes depend on the neighbours). Every other block keeps
+/// its `Rc` from `prev`. The result always equals [`marks_by_block`] of `new`
+/// (a property test checks it).
+pub fn marks_after_edit(
+    blocks: &[Block],
+    old: &AnnotationSet,
+    old_lanes: &[u8],
+    new: &AnnotationSet,
+    new_lanes: &[u8],
+    prev: &[Rc<Vec<Mark>>],
+) -> Vec<Rc<Vec<Mark>>> {
+    let (o, n) = (old.items(), new.items());
+    if !Rc::ptr_eq(old.schema(), new.schema()) || prev.len() != blocks.len() || old_lanes.len() != o.len() {
+        return marks_by_block_reusing(blocks, new, new_lanes, prev);
+    }
+    let p = o.iter().zip(n).take_while(|(a, b)| Rc::ptr_eq(a, b)).count();
+    let s = o[p..].iter().rev().zip(n[p..].iter().rev()).take_while(|(a, b)| Rc::ptr_eq(a, b)).count();
+    // Code point ranges whose blocks must be computed again.
+    let mut touched: Vec<(usize, usize)> = Vec::new();
+    touched.extend(o[p..o.len() - s].iter().chain(&n[p..n.len() - s]).map(|a| (a.span.start(), a.span.end())));
+    touched.extend((0..p).filter(|&i| old_lanes[i] != new_lanes[i]).map(|i| (n[i].span.start(), n[i].span.end())));
+    touched.extend(
+        (0..s).filter(|k| old_lanes[o.len() - s + k] != new_lanes[n.len() - s + k]).map(|k| (n[n.len() - s + k].span.start(), n[n.len() - s + k].span.end())),
+    );
+    let mut dirty: Vec<usize> = Vec::new();
+    for (start, end) in touched {
+        let mut bi = blocks.partition_point(|b| b.end <= start);
+        while bi < blocks.len() && blocks[bi].start < end {
+            dirty.push(bi);
+            bi += 1;
+        }
+        if dirty.len() > MAX_DIRTY {
+            return marks_by_block_reusing(blocks, new, new_lanes, prev);
+        }
+    }
+    dirty.sort_unstable();
+    dirty.dedup();
+    // The items of each dirty block, in item (text) order.
+    let mut here: Vec<Vec<usize>> = vec![Vec::new(); dirty.len()];
+    for (i, a) in n.iter().enumerate() {
+        let mut d = dirty.partition_point(|&bi| blocks[bi].end <= a.span.start());
+        while d < dirty.len() && blocks[dirty[d]].start < a.span.end() {
+            here[d].push(i);
+            d += 1;
+        }
+    }
+    let label_idx = label_indices(new, Some(&here));
+    let mut out = prev.to_vec();
+    for (&bi, here) in dirty.iter().zip(&here) {
+        if !same_marks(&prev[bi], here, new, new_lanes, &label_idx) {
+            out[bi] = marks_of(here, new, new_lanes, &label_idx);
+        }
     }
     out
 }
@@ -167,6 +264,7 @@ pub fn Article(props: &ArticleProps) -> Html {
 #[derive(Default)]
 struct MarksCache {
     from: Option<(Rc<Vec<Block>>, Rc<AnnotationSet>)>,
+    lanes: Vec<u8>,
     marks: Rc<Vec<Rc<Vec<Mark>>>>,
 }
 
@@ -174,8 +272,15 @@ impl MarksCache {
     fn get(&mut self, blocks: &Rc<Vec<Block>>, anns: &Rc<AnnotationSet>) -> Rc<Vec<Rc<Vec<Mark>>>> {
         match &self.from {
             Some((b, a)) if Rc::ptr_eq(b, blocks) && Rc::ptr_eq(a, anns) => {}
-            Some((b, _)) if Rc::ptr_eq(b, blocks) => self.marks = Rc::new(marks_by_block_reusing(blocks, anns, &self.marks)),
-            _ => self.marks = Rc::new(marks_by_block(blocks, anns)),
+            Some((b, old)) if Rc::ptr_eq(b, blocks) => {
+                let lanes = item_lanes(anns);
+                self.marks = Rc::new(marks_after_edit(blocks, old, &self.lanes, anns, &lanes, &self.marks));
+                self.lanes = lanes;
+            }
+            _ => {
+                self.lanes = item_lanes(anns);
+                self.marks = Rc::new(marks_by_block_reusing(blocks, anns, &self.lanes, &[]));
+            }
         }
         self.from = Some((blocks.clone(), anns.clone()));
         self.marks.clone()
