@@ -65,10 +65,17 @@ impl Kv for OpenFrom {
         }
     }
 
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError> {
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
         match self {
-            OpenFrom::Idb(s) => s.cas(key, expected, value, also).await,
-            OpenFrom::Memory(s) => s.cas(key, expected, value, also).await,
+            OpenFrom::Idb(s) => s.cas(key, expected, value, revision, also).await,
+            OpenFrom::Memory(s) => s.cas(key, expected, value, revision, also).await,
+        }
+    }
+
+    async fn holds(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        match self {
+            OpenFrom::Idb(s) => s.holds(key, value).await,
+            OpenFrom::Memory(s) => s.holds(key, value).await,
         }
     }
 

@@ -63,6 +63,40 @@ async fn indexeddb_storage_round_trip() {
     assert_eq!(kv.get(&aside).await.unwrap().unwrap(), "{\"schema\":3,\"revision\":");
 }
 
+/// The store remembers the string it wrote last, so that the next compare-and-swap
+/// and the read-back compare JavaScript strings instead of copying megabytes into
+/// wasm. What another writer left, or a damaged value, must still be seen as such.
+#[wasm_bindgen_test]
+async fn indexeddb_saves_in_a_row_and_sees_every_other_writer() {
+    let doc = Document::from_text("Second store test: 北京 🇺🇦 and cafe\u{301}.");
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    let key = storage::doc_key(doc.id());
+    let (kv, other) = (IdbStore::open().await.unwrap(), IdbStore::open().await.unwrap());
+    let base = kv.get(&key).await.unwrap().as_deref().and_then(storage::record_revision);
+    let mut rev = base;
+    for i in 0..3 {
+        let (s, e) = cp_of("Second store test: 北京 🇺🇦 and cafe\u{301}.", ["Second", "北京", "🇺🇦"][i]);
+        set.apply(Action::Add(Annotation::new(AnnId::new(format!("y{i}")).unwrap(), "Actor", Span::new(s, e, doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
+        match storage::save(&kv, &doc, &set, rev, i == 0, 20 + i as i64).await.unwrap() {
+            Saved::At(r) => rev = Some(r),
+            other => panic!("save {i}: {other:?}"),
+        }
+        let stored = other.get(&key).await.unwrap().unwrap();
+        assert_eq!(storage::record_revision(&stored), rev, "what the other connection reads is the record written");
+        assert_eq!(native::import(&storage::Record::decode(&stored).unwrap().payload, &Schema::news()).unwrap().annotations, set);
+    }
+    // Another writer saves revision n+1: this store's write based on n is stale.
+    assert!(matches!(storage::save(&other, &doc, &set, rev, false, 30).await.unwrap(), Saved::At(_)));
+    match storage::save(&kv, &doc, &set, rev, false, 31).await.unwrap() {
+        Saved::Conflict(Some(current)) => assert_eq!(storage::record_revision(&current), rev.map(|r| r + 1)),
+        other => panic!("{other:?}"),
+    }
+    // A damaged value under the key is never taken for the record written last.
+    let damaged = "{\"schema\":3,\"revision\":";
+    kv.put(&key, damaged).await.unwrap();
+    assert!(matches!(storage::save(&kv, &doc, &set, rev.map(|r| r + 1), false, 32).await.unwrap(), Saved::Conflict(Some(ref v)) if v == damaged));
+}
+
 /// The text node holding the document text at code point `cp`, and the UTF-16 offset in it.
 fn dom_point(article: &web_sys::Element, cp: usize) -> (web_sys::Node, u32) {
     let runs = article.query_selector_all("[data-s]").unwrap();

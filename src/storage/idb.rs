@@ -3,6 +3,16 @@
 //! One database (`spantag`), one object store (`kv`) of strings. A compare-and-swap
 //! reads the stored revision and writes in one read-write transaction, which
 //! IndexedDB runs atomically with respect to every other tab.
+//!
+//! The hard part is cost, not logic: a long document's record is megabytes, and
+//! copying a string into wasm costs about as much as building it. So the store
+//! keeps the JavaScript string of the record it wrote last ([`Written`]). When the
+//! stored value is that very string (JavaScript `===`, compared outside wasm), its
+//! revision is the one written and the read-back matches, with nothing copied into
+//! wasm or parsed. Anything else (another tab's write, a wiped or damaged store, a
+//! first write) takes the full path: copy, parse, compare.
+
+use std::cell::RefCell;
 
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode, TransactionResult};
 use wasm_bindgen::JsValue;
@@ -16,6 +26,27 @@ const STORE: &str = "kv";
 /// The spantag IndexedDB database.
 pub struct IdbStore {
     db: Database,
+    last: RefCell<Option<Written>>,
+}
+
+/// The last record this store wrote.
+struct Written {
+    key: String,
+    /// The value as the JavaScript string that was put.
+    js: JsValue,
+    /// Its revision.
+    revision: u64,
+    /// Identifies the caller's string the value was made from (address, length
+    /// and a sample of its bytes), so that the read-back of exactly that string
+    /// can be checked against `js`.
+    source: (usize, usize, Vec<u8>),
+}
+
+/// What identifies `value` as the string a [`Written`] was made from.
+fn source_of(value: &str) -> (usize, usize, Vec<u8>) {
+    let b = value.as_bytes();
+    let n = b.len().min(256);
+    (value.as_ptr() as usize, b.len(), [&b[..n], &b[b.len() - n..]].concat())
 }
 
 fn err(e: idb::Error) -> StoreError {
@@ -43,7 +74,7 @@ impl IdbStore {
             }
         });
         let db = request.await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(IdbStore { db })
+        Ok(IdbStore { db, last: RefCell::new(None) })
     }
 
     async fn read(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -59,22 +90,47 @@ impl Kv for IdbStore {
         self.read(key).await
     }
 
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError> {
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
         let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(err)?;
         let store = tx.object_store(STORE).map_err(err)?;
-        let current: Option<String> = store.get(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?.and_then(|v| v.as_string());
-        if current.as_deref().and_then(record_revision) != expected {
+        let current: Option<JsValue> = store.get(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
+        let known = self.last.borrow().as_ref().filter(|w| w.key == key && current.as_ref() == Some(&w.js)).map(|w| w.revision);
+        let current_revision = match known {
+            Some(r) => Some(r),
+            None => current.as_ref().and_then(JsValue::as_string).as_deref().and_then(record_revision),
+        };
+        if current_revision != expected {
             let _ = tx.abort();
-            return Ok(Cas::Stale(current));
+            return Ok(Cas::Stale(current.and_then(|v| v.as_string())));
         }
-        store.put(&JsValue::from_str(value), Some(&JsValue::from_str(key))).map_err(err)?;
+        let js = JsValue::from_str(value);
+        store.put(&js, Some(&JsValue::from_str(key))).map_err(err)?;
         for (k, v) in also {
-            store.put(&JsValue::from_str(v), Some(&JsValue::from_str(k))).map_err(err)?;
+            // A backup of the same record is the same string: no second copy out of wasm.
+            let v = if v == value { js.clone() } else { JsValue::from_str(v) };
+            store.put(&v, Some(&JsValue::from_str(k))).map_err(err)?;
         }
         match tx.commit().map_err(err)?.await.map_err(err)? {
-            TransactionResult::Committed => Ok(Cas::Written),
-            TransactionResult::Aborted => Err(StoreError::Failed("the write was aborted".into())),
+            TransactionResult::Committed => {
+                *self.last.borrow_mut() = Some(Written { key: key.to_owned(), js, revision, source: source_of(value) });
+                Ok(Cas::Written)
+            }
+            TransactionResult::Aborted => {
+                self.last.take();
+                Err(StoreError::Failed("the write was aborted".into()))
+            }
         }
+    }
+
+    async fn holds(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let written = self.last.borrow().as_ref().filter(|w| w.key == key && w.source == source_of(value)).map(|w| w.js.clone());
+        let Some(js) = written else {
+            return Ok(self.read(key).await?.as_deref() == Some(value));
+        };
+        let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(err)?;
+        let store = tx.object_store(STORE).map_err(err)?;
+        let back: Option<JsValue> = store.get(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
+        Ok(back.as_ref() == Some(&js))
     }
 
     async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {

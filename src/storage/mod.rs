@@ -128,13 +128,21 @@ pub trait Kv {
     /// # Errors
     /// A [`StoreError`] if the store cannot be read.
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Writes `value` under `key`, unless the stored record's revision (see
-    /// [`record_revision`]; `None` for no record or an unreadable one) differs from
-    /// `expected`. `also` are written in the same transaction.
+    /// Writes `value`, a record at `revision`, under `key`, unless the stored
+    /// record's revision (see [`record_revision`]; `None` for no record or an
+    /// unreadable one) differs from `expected`. `also` are written in the same
+    /// transaction.
     ///
     /// # Errors
     /// A [`StoreError`] if the write failed (quota, storage gone).
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError>;
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError>;
+    /// Whether `key` holds exactly `value`: the read-back after a write.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store cannot be read.
+    async fn holds(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        Ok(self.get(key).await?.as_deref() == Some(value))
+    }
     /// Writes `value` under `key` unconditionally.
     ///
     /// # Errors
@@ -203,7 +211,8 @@ impl Kv for MemoryStore {
         Ok(self.map.borrow().get(key).cloned())
     }
 
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, also: &[(String, String)]) -> Result<Cas, StoreError> {
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
+        debug_assert_eq!(record_revision(value), Some(revision), "the caller names the revision of what it writes");
         let current = self.map.borrow().get(key).cloned();
         if current.as_deref().and_then(record_revision) != expected {
             return Ok(Cas::Stale(current));
@@ -464,12 +473,10 @@ pub async fn save<K: Kv>(kv: &K, doc: &Document, set: &AnnotationSet, base: Opti
     if first_of_session || revision % 10 == 1 {
         also.push((backup_key(doc.id(), (revision / 10) % N_BACKUPS), record.clone()));
     }
-    match kv.cas(&doc_key(doc.id()), base, &record, &also).await? {
+    match kv.cas(&doc_key(doc.id()), base, &record, revision, &also).await? {
         Cas::Stale(current) => Ok(Saved::Conflict(current)),
-        Cas::Written => match kv.get(&doc_key(doc.id())).await? {
-            Some(back) if back == record => Ok(Saved::At(revision)),
-            _ => Err(StoreError::Failed("the record read back differs from the one written".into())),
-        },
+        Cas::Written if kv.holds(&doc_key(doc.id()), &record).await? => Ok(Saved::At(revision)),
+        Cas::Written => Err(StoreError::Failed("the record read back differs from the one written".into())),
     }
 }
 
