@@ -91,6 +91,9 @@ impl Kv for IdbStore {
     }
 
     async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
+        // Copied out of wasm before the transaction starts, so that the copy is not
+        // part of the task that reads the current value and writes.
+        let js = JsValue::from_str(value);
         let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(err)?;
         let store = tx.object_store(STORE).map_err(err)?;
         let current: Option<JsValue> = store.get(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
@@ -103,7 +106,6 @@ impl Kv for IdbStore {
             let _ = tx.abort();
             return Ok(Cas::Stale(current.and_then(|v| v.as_string())));
         }
-        let js = JsValue::from_str(value);
         store.put(&js, Some(&JsValue::from_str(key))).map_err(err)?;
         for (k, v) in also {
             // A backup of the same record is the same string: no second copy out of wasm.

@@ -460,24 +460,52 @@ pub enum Saved {
     Conflict(Option<String>),
 }
 
-/// Saves a document as revision `base + 1`, if the stored revision is still `base`,
-/// then reads it back to prove the write landed. Writes a backup slot on the first
-/// save of a session and every tenth revision.
-///
-/// # Errors
-/// The [`StoreError`] of the write that failed, or a failed read-back.
-pub async fn save<K: Kv>(kv: &K, doc: &Document, set: &AnnotationSet, base: Option<u64>, first_of_session: bool, now_ms: i64) -> Result<Saved, StoreError> {
+/// A save ready to be written: the record and what goes with it.
+#[derive(Clone, Debug)]
+pub struct PreparedSave {
+    key: String,
+    base: Option<u64>,
+    revision: u64,
+    record: String,
+    also: Vec<(String, String)>,
+}
+
+/// The synchronous half of [`save`]: the record of revision `base + 1` that holds
+/// `payload` (the document's native JSON, from [`native::export`]), and the keys
+/// written with it (the current document, and a backup slot on the first save of a
+/// session and every tenth revision). Apart, so that the app can let the browser
+/// paint between building the payload, encoding the record and writing it.
+pub fn prepare_save(doc: &Document, payload: String, base: Option<u64>, first_of_session: bool, now_ms: i64) -> PreparedSave {
     let revision = base.map_or(1, |r| r + 1);
-    let record = Record::new(revision, now_ms, native::export(doc, set)).encode();
+    let record = Record::new(revision, now_ms, payload).encode();
     let mut also = vec![(CURRENT_KEY.to_owned(), doc.id().to_owned())];
     if first_of_session || revision % 10 == 1 {
         also.push((backup_key(doc.id(), (revision / 10) % N_BACKUPS), record.clone()));
     }
-    match kv.cas(&doc_key(doc.id()), base, &record, revision, &also).await? {
+    PreparedSave { key: doc_key(doc.id()), base, revision, record, also }
+}
+
+/// The asynchronous half of [`save`]: writes a prepared record if the stored
+/// revision is still its base, then reads it back to prove the write landed.
+///
+/// # Errors
+/// The [`StoreError`] of the write that failed, or a failed read-back.
+pub async fn write_save<K: Kv>(kv: &K, p: &PreparedSave) -> Result<Saved, StoreError> {
+    match kv.cas(&p.key, p.base, &p.record, p.revision, &p.also).await? {
         Cas::Stale(current) => Ok(Saved::Conflict(current)),
-        Cas::Written if kv.holds(&doc_key(doc.id()), &record).await? => Ok(Saved::At(revision)),
+        Cas::Written if kv.holds(&p.key, &p.record).await? => Ok(Saved::At(p.revision)),
         Cas::Written => Err(StoreError::Failed("the record read back differs from the one written".into())),
     }
+}
+
+/// Saves a document as revision `base + 1`, if the stored revision is still `base`,
+/// then reads it back to prove the write landed: [`prepare_save`], then
+/// [`write_save`].
+///
+/// # Errors
+/// The [`StoreError`] of the write that failed, or a failed read-back.
+pub async fn save<K: Kv>(kv: &K, doc: &Document, set: &AnnotationSet, base: Option<u64>, first_of_session: bool, now_ms: i64) -> Result<Saved, StoreError> {
+    write_save(kv, &prepare_save(doc, native::export(doc, set), base, first_of_session, now_ms)).await
 }
 
 #[cfg(test)]

@@ -48,6 +48,16 @@ pub struct Autosave {
 /// The BroadcastChannel listener, kept alive with the autosave.
 type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
+/// Gives the browser a turn (to paint, to handle input) if the page is visible. A
+/// hidden page has nothing to paint, and its timers are throttled to a second or
+/// more, which would only hold back a save that may be the last before it closes.
+async fn yield_if_visible() {
+    let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+    if visible {
+        TimeoutFuture::new(0).await;
+    }
+}
+
 fn notify(dispatch: &Callback<Msg>, is_error: bool, text: String) {
     dispatch.emit(Msg::Notify(Notice { is_error, text, details: vec![] }));
 }
@@ -138,7 +148,13 @@ impl Autosave {
             }
             let (n, full) = (st.unsaved.len(), st.full_write);
             let doc_id = st.doc.id().to_owned();
-            match storage::save(kv.as_ref(), &st.doc, &st.anns, st.revision, self.first.get(), dom::now_ms()).await {
+            // A long document's save is tens of milliseconds of work: let the browser
+            // paint between its parts while the page is visible.
+            let payload = native::export(&st.doc, &st.anns);
+            yield_if_visible().await;
+            let prepared = storage::prepare_save(&st.doc, payload, st.revision, self.first.get(), dom::now_ms());
+            yield_if_visible().await;
+            match storage::write_save(kv.as_ref(), &prepared).await {
                 Ok(Saved::At(revision)) => {
                     self.first.set(false);
                     self.dispatch.emit(Msg::Saved { doc_id: doc_id.clone(), revision, n_saved: n, full });
