@@ -549,14 +549,28 @@ pub fn encode_block(b: &Block, text: &str, marks: &[Mark], selected: Option<&Ann
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-const BLOCKS = new WeakMap(), CHUNKS = new WeakMap(), CHUNK = 32;
+const BLOCKS = new WeakMap(), CHUNKS = new WeakMap(), CHUNK = 32, MEASURES = new WeakMap();
+// The article's font size and width, for the chunk height estimates. Read once, then
+// kept up to date by a ResizeObserver (which runs after layout), so that opening a
+// document never forces a layout of the page the render has just changed.
+function measures(article) {
+  let m = MEASURES.get(article);
+  if (!m) {
+    const read = () => { m.fs = parseFloat(getComputedStyle(article).fontSize) || 19; m.w = article.clientWidth; };
+    m = {};
+    read();
+    MEASURES.set(article, m);
+    if (window.ResizeObserver) new ResizeObserver(read).observe(article);
+  }
+  return m;
+}
 export function make_blocks(article, text, nums) {
   const frag = document.createDocumentFragment(), els = [];
   // A chunk's height until it is first drawn (then the browser remembers the real
   // one): its lines estimated from its text, so that the scroll bar is about right
   // and little moves when a chunk comes into view. The article's measures, in px.
-  const fs = parseFloat(getComputedStyle(article).fontSize) || 19;
-  const perLine = Math.max(20, (article.clientWidth - 64) / (0.47 * fs)), line = 2.15 * fs, gap = 1.1 * 16;
+  const { fs, w } = measures(article);
+  const perLine = Math.max(20, (w - 64) / (0.47 * fs)), line = 2.15 * fs, gap = 1.1 * 16;
   let from = 0, chunk = null, est = 0;
   const close = () => { if (chunk) chunk.style.setProperty('contain-intrinsic-size', `auto ${Math.round(est)}px`); };
   for (let k = 0; k < nums.length; k += 3) {

@@ -114,13 +114,15 @@ impl Autosave {
         // first wait), then look at once: with nothing to save, opening another
         // document does not wait for a timer.
         let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED)).await;
-        for _ in 0..500 {
+        // Looked at every millisecond or so (a save takes a few), for five seconds at most.
+        let deadline = dom::now_ms() + 5000;
+        while dom::now_ms() < deadline {
             let st = self.latest.borrow().clone();
             let done = st.unsaved.is_empty() && !st.full_write;
             if self.idle() && (done || st.save != SaveStatus::Saving) {
                 return;
             }
-            TimeoutFuture::new(10).await;
+            TimeoutFuture::new(1).await;
         }
     }
 
