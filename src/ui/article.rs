@@ -367,6 +367,9 @@ struct Filled {
     pending: usize,
     /// A background step is scheduled.
     scheduled: bool,
+    /// The blocks in view by estimate, right after the blocks were made (their
+    /// layout is not known yet, and measuring would force it).
+    estimated_view: Option<(usize, usize)>,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -387,6 +390,8 @@ impl Filled {
                 }
             }
         }
+        // Only the render that made the blocks may use their estimated positions.
+        let estimated_view = f.estimated_view.take();
         let n = f.shown.len();
         // Drawn blocks that changed, and blocks not drawn right, are drawn now.
         let mut later = Vec::new();
@@ -414,7 +419,10 @@ impl Filled {
                 f.draw(i);
             }
         } else {
-            let (lo, hi) = f.in_view();
+            let (lo, hi) = match estimated_view {
+                Some(r) => r,
+                None => f.in_view(),
+            };
             for &i in later.iter().filter(|&&i| (lo..hi).contains(&i)) {
                 f.draw(i);
             }
@@ -434,7 +442,8 @@ impl Filled {
             u16 += t.chars().map(|c| c.len_utf16() as u32).sum::<u32>();
             nums.extend([u32::from(b.kind == BlockKind::Heading), b.start as u32, u16]);
         }
-        make_blocks(article, &text, &nums);
+        let r = make_blocks(article, &text, &nums).to_vec();
+        self.estimated_view = (r.len() == 2).then(|| (r[0] as usize, r[1] as usize));
         self.shown = inputs.blocks.iter().map(|b| if b.dateline_end.is_some() { Shown::Wrong } else { Shown::Text }).collect();
     }
 
@@ -565,14 +574,17 @@ function measures(article) {
   return m;
 }
 export function make_blocks(article, text, nums) {
-  const frag = document.createDocumentFragment(), els = [];
+  const frag = document.createDocumentFragment(), els = [], ests = [];
+  // Where the article starts in the viewport, read before the new blocks are in: the
+  // layout this needs covers only what the render changed so far.
+  const top = article.getBoundingClientRect().top, h = innerHeight;
   // A chunk's height until it is first drawn (then the browser remembers the real
   // one): its lines estimated from its text, so that the scroll bar is about right
   // and little moves when a chunk comes into view. The article's measures, in px.
   const { fs, w } = measures(article);
   const perLine = Math.max(20, (w - 64) / (0.47 * fs)), line = 2.15 * fs, gap = 1.1 * 16;
   let from = 0, chunk = null, est = 0;
-  const close = () => { if (chunk) chunk.style.setProperty('contain-intrinsic-size', `auto ${Math.round(est)}px`); };
+  const close = () => { if (chunk) { chunk.style.setProperty('contain-intrinsic-size', `auto ${Math.round(est)}px`); ests.push(est); } };
   for (let k = 0; k < nums.length; k += 3) {
     if (els.length % CHUNK === 0) { close(); chunk = document.createElement('div'); chunk.className = 'chunk'; frag.appendChild(chunk); est = 0; }
     const el = document.createElement(nums[k] ? 'h2' : 'p');
@@ -590,6 +602,15 @@ export function make_blocks(article, text, nums) {
   article.replaceChildren(frag);
   BLOCKS.set(article, els);
   CHUNKS.set(article, [...article.children]);
+  // The blocks in view by those estimates (whole chunks, half a screen above and a
+  // screen below, as view_range), so that the first fill lays out nothing: empty if
+  // none is (the page is scrolled past the new document's estimated end).
+  let y = top, lo = -1, hi = 0;
+  for (let c = 0; c < ests.length; c++) {
+    if (y + ests[c] >= -h / 2 && y < 1.5 * h) { if (lo < 0) lo = c; hi = c + 1; }
+    y += ests[c];
+  }
+  return lo < 0 ? new Uint32Array(0) : new Uint32Array([lo * CHUNK, Math.min(hi * CHUNK, els.length)]);
 }
 export function fill_block(article, i, text, ids, labels, nums) {
   const el = (BLOCKS.get(article) || [])[i];
@@ -642,7 +663,9 @@ extern "C" {
     /// Replaces the children of `article` with one element per block, each holding its
     /// text as one run: `nums` is `[heading (0 or 1), start, utf16 end in text]` per
     /// block, their texts one after another in `text`.
-    fn make_blocks(article: &web_sys::Element, text: &str, nums: &[u32]);
+    /// Returns the blocks `[first, end)` in view by the chunks' estimated heights
+    /// (empty if none is).
+    fn make_blocks(article: &web_sys::Element, text: &str, nums: &[u32]) -> js_sys::Uint32Array;
     /// Replaces the children of block `i` of `article` with its runs (see [`encode_block`]).
     fn fill_block(article: &web_sys::Element, i: u32, text: &str, ids: &str, labels: &str, nums: &[u32]);
     /// The blocks `[first, end)` of `article` in view, with half a screen above and a
