@@ -178,6 +178,13 @@ async function runOnce(server, variant, c, file) {
       await page.evaluate((id) => window.__bench.armKey(`article mark[data-id="${id}"]`, false), id);
       await page.keyboard.press('Delete');
       out.delete = await withTimeout(page.evaluate(() => window.__bench.key), 30000, 'delete');
+      // The save after those edits (autosave, 300 ms after the last): its main-thread
+      // tasks over 50 ms, until the status says it is stored.
+      await page.evaluate(() => window.__bench.watchLong());
+      await page.waitForFunction(() => /Saved in/.test(document.querySelector('footer [role=status]')?.textContent || ''), null, { timeout: 120000 });
+      await page.waitForTimeout(100);
+      const long = await page.evaluate(() => window.__bench.long);
+      out.autosave = { over50: long.length, max: Math.max(0, ...long) };
     }
     if (problems.length) out.problems = problems;
   } finally {
@@ -201,6 +208,7 @@ function summarise(runs) {
     load_all: (r) => r.load_all ?? r.load, open_all: (r) => r.open_all ?? r.open,
     select: (r) => r.select?.paint, relabel: (r) => r.relabel?.paint, delete: (r) => r.delete?.paint,
     select_dom: (r) => r.select?.dom, relabel_dom: (r) => r.relabel?.dom, delete_dom: (r) => r.delete?.dom,
+    autosave_over50: (r) => r.autosave?.over50, autosave_max: (r) => r.autosave?.max,
     scroll_over50: (r) => r.scroll?.over50, scroll_dropped: (r) => r.scroll?.dropped, scroll_max: (r) => r.scroll?.max, scroll_frames: (r) => r.scroll?.frames,
     heap_js: (r) => r.heap?.js, mem_renderer: (r) => r.heap?.renderer, heap_wasm: (r) => r.heap?.wasm, heap_total: (r) => r.heap?.total, dom_nodes: (r) => r.heap?.nodes,
   };
@@ -246,6 +254,7 @@ async function main() {
       '*_dom': 'ms from the key event to the first DOM mutation (diagnostic)',
       scroll: 'window scrolled by 80% of a viewport per animation frame from top to bottom; over50 = frames longer than 50 ms; dropped = sum of round(interval/16.7)-1',
       heap: 'bytes after a forced GC (CDP): js = JSHeapUsedSize, wasm = the wasm linear memory, total = both; nodes = DOM nodes; renderer = Pss of the renderer process (/proc smaps_rollup), which also counts the DOM, layout and text',
+      autosave: 'the save that follows the select, relabel and delete (300 ms after the last edit), until the status line says it is stored: over50 = main-thread tasks longer than 50 ms (Long Tasks API), max = the longest of them (0 if none)',
       export: 'ms from the click on Export JSON to the download link click (synchronous in the page); the downloaded file is checked',
     },
     cases: {},

@@ -100,6 +100,11 @@ window.__bench = (() => {
       }, { capture: true, once: true });
     });
   };
+  /** Records main-thread tasks over 50 ms (the Long Tasks API) from now on. */
+  B.watchLong = () => {
+    B.long = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) B.long.push(e.duration); }).observe({ type: 'longtask' });
+  };
   /** Scrolls the window from top to bottom, 80% of a viewport per frame; frame stats. */
   B.scroll = async () => {
     scrollTo(0, 0);

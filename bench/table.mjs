@@ -23,6 +23,8 @@ const rows = [
   ['relabel, ms', 'relabel', ms],
   ['delete, ms', 'delete', ms],
   ['export, ms', 'export', ms],
+  ['autosave after the edits: tasks over 50 ms', 'autosave_over50', n],
+  ['autosave after the edits: longest task, ms', 'autosave_max', ms],
   ['scroll: frames over 50 ms', 'scroll_over50', n],
   ['scroll: dropped frames', 'scroll_dropped', n],
   ['scroll: longest frame, ms', 'scroll_max', ms],
