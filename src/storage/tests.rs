@@ -24,6 +24,23 @@ fn no_legacy() -> MemoryStore {
     MemoryStore::new()
 }
 
+#[test]
+fn a_record_is_stored_as_ascii_and_reads_back_exactly() {
+    // Emoji (a flag, a skin tone, a family with joiners), CJK, a combining mark,
+    // quotes, a backslash, controls and a character past U+FFFF on its own.
+    let text = "Zelenskyy 👍🏽 said 🇺🇦 👩‍👩‍👧 北京 cafe\u{301} “went well” \\ \"q\" \t\n\u{7f}\u{80}\u{10ffff} end";
+    let doc = Document::from_text(text);
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    set.apply(Action::Add(Annotation::new(AnnId::new("a1").unwrap(), "Actor", Span::new(0, 9, doc.len_cp()).unwrap(), Timestamp(5)))).unwrap();
+    let record = Record::new(7, 42, native::export(&doc, &set));
+    let stored = record.encode();
+    assert!(stored.is_ascii(), "{stored}");
+    assert!(stored.contains("\\ud83d\\udc4d"), "U+1F44D as a surrogate pair");
+    assert_eq!(Record::decode(&stored), Ok(record.clone()));
+    assert_eq!(serde_json::from_str::<Record>(&stored).unwrap(), record, "any JSON reader reads it");
+    assert_eq!(native::import(&Record::decode(&stored).unwrap().payload, &Schema::news()).unwrap().document.text().as_str(), text);
+}
+
 #[tokio::test]
 async fn save_then_open_round_trips_with_revisions() {
     let (doc, set) = seeded();
