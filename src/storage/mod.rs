@@ -2,7 +2,8 @@
 //!
 //! Layout (one IndexedDB object store of strings; every key is versioned):
 //! - `spantag:v2:doc:<document id>`: a [`Record`]: schema version, revision, time,
-//!   checksum, and the native JSON of the document with all its annotations;
+//!   checksum, and the native JSON of the document with all its annotations (stored
+//!   as ASCII JSON, see [`Record::encode`]);
 //! - `spantag:v2:bak:<document id>:<slot>`: the last three good snapshots (a ring
 //!   written every tenth revision, and on the first save of a session);
 //! - `spantag:v2:current`: the id of the document last open;
