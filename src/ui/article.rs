@@ -574,7 +574,7 @@ function measures(article) {
   return m;
 }
 export function make_blocks(article, text, nums) {
-  const frag = document.createDocumentFragment(), els = [], ests = [];
+  const frag = document.createDocumentFragment(), els = [];
   // Where the article starts in the viewport, read before the new blocks are in: the
   // layout this needs covers only what the render changed so far.
   const top = article.getBoundingClientRect().top, h = innerHeight;
@@ -583,8 +583,8 @@ export function make_blocks(article, text, nums) {
   // and little moves when a chunk comes into view. The article's measures, in px.
   const { fs, w } = measures(article);
   const perLine = Math.max(20, (w - 64) / (0.47 * fs)), line = 2.15 * fs, gap = 1.1 * 16;
-  let from = 0, chunk = null, est = 0;
-  const close = () => { if (chunk) { chunk.style.setProperty('contain-intrinsic-size', `auto ${Math.round(est)}px`); ests.push(est); } };
+  let from = 0, chunk = null, est = 0, y = top, lo = -1, hi = 0;
+  const close = () => { if (chunk) chunk.style.setProperty('contain-intrinsic-size', `auto ${Math.round(est)}px`); };
   for (let k = 0; k < nums.length; k += 3) {
     if (els.length % CHUNK === 0) { close(); chunk = document.createElement('div'); chunk.className = 'chunk'; frag.appendChild(chunk); est = 0; }
     const el = document.createElement(nums[k] ? 'h2' : 'p');
@@ -592,7 +592,12 @@ export function make_blocks(article, text, nums) {
     const span = document.createElement('span');
     span.setAttribute('data-s', nums[k + 1]);
     span.appendChild(document.createTextNode(text.slice(from, nums[k + 2])));
-    est += nums[k] ? 3.2 * 16 + 1.6 * 20 : Math.ceil((nums[k + 2] - from) / perLine) * line + gap;
+    const bh = nums[k] ? 3.2 * 16 + 1.6 * 20 : Math.ceil((nums[k + 2] - from) / perLine) * line + gap;
+    // The blocks in view by these estimates (half a screen above, a screen below, as
+    // view_range), so that the first fill lays out nothing.
+    if (y + bh >= -h / 2 && y < 1.5 * h) { if (lo < 0) lo = els.length; hi = els.length + 1; }
+    est += bh;
+    y += bh;
     from = nums[k + 2];
     el.appendChild(span);
     chunk.appendChild(el);
@@ -602,15 +607,9 @@ export function make_blocks(article, text, nums) {
   article.replaceChildren(frag);
   BLOCKS.set(article, els);
   CHUNKS.set(article, [...article.children]);
-  // The blocks in view by those estimates (whole chunks, half a screen above and a
-  // screen below, as view_range), so that the first fill lays out nothing: empty if
-  // none is (the page is scrolled past the new document's estimated end).
-  let y = top, lo = -1, hi = 0;
-  for (let c = 0; c < ests.length; c++) {
-    if (y + ests[c] >= -h / 2 && y < 1.5 * h) { if (lo < 0) lo = c; hi = c + 1; }
-    y += ests[c];
-  }
-  return lo < 0 ? new Uint32Array(0) : new Uint32Array([lo * CHUNK, Math.min(hi * CHUNK, els.length)]);
+  // Empty if no block is in view (the page is scrolled past the new document's
+  // estimated end): then the blocks are measured.
+  return lo < 0 ? new Uint32Array(0) : new Uint32Array([lo, hi]);
 }
 export function fill_block(article, i, text, ids, labels, nums) {
   const el = (BLOCKS.get(article) || [])[i];
