@@ -162,3 +162,19 @@ async fn dom_selection_maps_to_code_points_over_emoji() {
     assert_eq!(dom::selection_in(&article), Some((0, first_block_end)));
     root.remove();
 }
+
+/// The browser's lowercasing, used by the wasm instead of linking Rust's case tables,
+/// is Rust's: for every character alone, and for a string with a final sigma.
+#[wasm_bindgen_test]
+fn lowercase_matches_rust() {
+    let differ: Vec<char> = (0..=0x10FFFF_u32)
+        .filter_map(char::from_u32)
+        .filter(|c| dom::lowercase(c.encode_utf8(&mut [0; 4])) != c.to_lowercase().collect::<String>())
+        .collect();
+    assert!(differ.is_empty(), "{} characters lowercase differently, first {:?}", differ.len(), &differ[..differ.len().min(20)]);
+    for s in ["ΟΔΟΣ ΣΑΣ, Σ.", "Élysée İstanbul ǅ", "ΑΣ\u{301}Σ"] {
+        assert_eq!(dom::lowercase(s), s.to_lowercase(), "{s}");
+        let each: Vec<char> = s.chars().flat_map(char::to_lowercase).collect();
+        assert_eq!(dom::lowercase_each(s), (each.len() == s.chars().count()).then_some(each), "{s}");
+    }
+}

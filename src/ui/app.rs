@@ -540,11 +540,13 @@ fn import_dialog(p: &PendingImport, state: &AppState, ondecide: impl Fn(Option<I
 /// The next occurrence of `needle` (ignoring case) in `text` at or after code point
 /// `from`, wrapping around; as a code point range.
 fn find_next(text: &str, needle: &str, from: usize) -> Option<(usize, usize)> {
-    let hay: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
-    let hay_ok = hay.len() == text.chars().count();
-    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
+    // Each character lowercased on its own (`dom::lowercase_each`, the browser's tables).
     // Lowercasing can change lengths (rare); then match exactly instead.
-    let (hay, pat) = if hay_ok { (hay, lower(needle)) } else { (text.chars().collect(), needle.chars().collect()) };
+    let lower = |s: &str| s.chars().flat_map(|c| dom::lowercase(c.encode_utf8(&mut [0; 4])).chars().collect::<Vec<char>>()).collect::<Vec<char>>();
+    let (hay, pat) = match dom::lowercase_each(text) {
+        Some(hay) => (hay, lower(needle)),
+        None => (text.chars().collect(), needle.chars().collect()),
+    };
     if pat.is_empty() || pat.len() > hay.len() {
         return None;
     }

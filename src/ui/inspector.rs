@@ -240,7 +240,7 @@ fn slot(props: &InspectorProps, role: &RoleDef) -> Html {
             if show_picker {
                 <Picker input_id={format!("slot-{}", role.id)} label={role.name.clone()}
                     choices={choices_of(props, role.clone(), Some)} {onpick}
-                    placeholder={format!("Search {}…", role.to.join("/").to_lowercase() + if role.to_entity { "s and entities" } else { "s" })} />
+                    placeholder={format!("Search {}…", crate::ui::dom::lowercase(&role.to.join("/")) + if role.to_entity { "s and entities" } else { "s" })} />
             }
         </div>
     }

@@ -45,9 +45,9 @@ pub fn Picker(props: &PickerProps) -> Html {
     let query = use_state(String::new);
     let open = use_state(|| false);
     let active = use_state(|| 0usize);
-    let q = query.to_lowercase();
+    let q = crate::ui::dom::lowercase(&query);
     let all = if *open { props.choices.emit(()) } else { Vec::new() };
-    let shown: Vec<&Choice> = all.iter().filter(|c| q.is_empty() || c.text.to_lowercase().contains(&q)).take(MAX_SHOWN).collect();
+    let shown: Vec<&Choice> = all.iter().filter(|c| q.is_empty() || crate::ui::dom::lowercase(&c.text).contains(&q)).take(MAX_SHOWN).collect();
     let list_id = format!("{}-list", props.input_id);
     let pick = {
         let onpick = props.onpick.clone();
