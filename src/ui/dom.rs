@@ -261,6 +261,11 @@ pub fn download_bytes(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), S
 pub fn lowercase(s: &str) -> String {
     #[cfg(target_arch = "wasm32")]
     {
+        // ASCII (most quotes a picker filters, one call per choice) needs no trip to
+        // JavaScript and back.
+        if s.is_ascii() {
+            return s.to_ascii_lowercase();
+        }
         String::from(js_sys::JsString::from(s).to_lower_case())
     }
     #[cfg(not(target_arch = "wasm32"))]
