@@ -25,7 +25,7 @@ use super::shared::Shared;
 
 use crate::model::document::{Block, BlockKind};
 use crate::model::segments::{lanes, segments};
-use crate::model::{AnnId, AnnotationSet, Document};
+use crate::model::{AnnId, Annotation, AnnotationSet, Document};
 
 /// An annotation as one block draws it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,39 +54,34 @@ pub fn marks_by_block(blocks: &[Block], anns: &AnnotationSet) -> Vec<Rc<Vec<Mark
     marks_by_block_reusing(blocks, anns, &item_lanes(anns), &[])
 }
 
-/// Each item's label index (for the colour class), computed once per label rather
-/// than once per item, for the items `which` (all of them if `None`); the others
-/// get 0.
-fn label_indices(anns: &AnnotationSet, which: Option<&[Vec<usize>]>) -> Vec<usize> {
-    let names: Vec<&str> = anns.labels().iter().map(|l| l.id.as_str()).collect();
-    let of = |i: usize| names.iter().position(|n| *n == anns.items()[i].label).unwrap_or(0);
-    match which {
-        None => (0..anns.len()).map(of).collect(),
-        Some(lists) => {
-            let mut out = vec![0; anns.len()];
-            for &i in lists.iter().flatten() {
-                out[i] = of(i);
-            }
-            out
-        }
+/// The index of an annotation's label in the set's labels (for the colour class).
+struct LabelIndex<'a>(Vec<&'a str>);
+
+impl<'a> LabelIndex<'a> {
+    fn new(anns: &'a AnnotationSet) -> Self {
+        LabelIndex(anns.labels().iter().map(|l| l.id.as_str()).collect())
+    }
+
+    fn of(&self, a: &Annotation) -> usize {
+        self.0.iter().position(|n| *n == a.label).unwrap_or(0)
     }
 }
 
 /// Whether `prev` holds exactly the marks of items `here` (indices into `anns`).
-fn same_marks(prev: &[Mark], here: &[usize], anns: &AnnotationSet, lanes: &[u8], label_idx: &[usize]) -> bool {
+fn same_marks(prev: &[Mark], here: &[usize], anns: &AnnotationSet, lanes: &[u8], labels: &LabelIndex) -> bool {
     let items = anns.items();
     prev.len() == here.len()
         && prev.iter().zip(here).all(|(m, &i)| {
             let a = &items[i];
-            m.start == a.span.start() && m.end == a.span.end() && m.lane == lanes[i] && m.label_idx == label_idx[i] && m.id == a.id
+            m.start == a.span.start() && m.end == a.span.end() && m.lane == lanes[i] && m.id == a.id && m.label_idx == labels.of(a)
         })
 }
 
-fn marks_of(here: &[usize], anns: &AnnotationSet, lanes: &[u8], label_idx: &[usize]) -> Rc<Vec<Mark>> {
+fn marks_of(here: &[usize], anns: &AnnotationSet, lanes: &[u8], labels: &LabelIndex) -> Rc<Vec<Mark>> {
     let items = anns.items();
     Rc::new(
         here.iter()
-            .map(|&i| Mark { id: items[i].id.clone(), label_idx: label_idx[i], start: items[i].span.start(), end: items[i].span.end(), lane: lanes[i] })
+            .map(|&i| Mark { id: items[i].id.clone(), label_idx: labels.of(&items[i]), start: items[i].span.start(), end: items[i].span.end(), lane: lanes[i] })
             .collect(),
     )
 }
@@ -96,7 +91,7 @@ fn marks_of(here: &[usize], anns: &AnnotationSet, lanes: &[u8], label_idx: &[usi
 /// for it: only the blocks whose marks changed are drawn again.
 pub fn marks_by_block_reusing(blocks: &[Block], anns: &AnnotationSet, lanes: &[u8], prev: &[Rc<Vec<Mark>>]) -> Vec<Rc<Vec<Mark>>> {
     let items = anns.items();
-    let label_idx = label_indices(anns, None);
+    let labels = LabelIndex::new(anns);
     let mut out = Vec::with_capacity(blocks.len());
     // Items are sorted by start; `next` is the first item not yet seen. Long items
     // that start early are kept in `open`.
@@ -113,9 +108,9 @@ pub fn marks_by_block_reusing(blocks: &[Block], anns: &AnnotationSet, lanes: &[u
         }
         here.clear();
         here.extend(open.iter().copied().filter(|&i| items[i].span.start() < b.end && items[i].span.end() > b.start));
-        out.push(match prev.get(bi).filter(|p| same_marks(p, &here, anns, lanes, &label_idx)) {
+        out.push(match prev.get(bi).filter(|p| same_marks(p, &here, anns, lanes, &labels)) {
             Some(p) => p.clone(),
-            None => marks_of(&here, anns, lanes, &label_idx),
+            None => marks_of(&here, anns, lanes, &labels),
         });
     }
     out
@@ -151,13 +146,11 @@ pub fn marks_after_edit(
     }
     let p = o.iter().zip(n).take_while(|(a, b)| Rc::ptr_eq(a, b)).count();
     let s = o[p..].iter().rev().zip(n[p..].iter().rev()).take_while(|(a, b)| Rc::ptr_eq(a, b)).count();
-    // Code point ranges whose blocks must be computed again.
-    let mut touched: Vec<(usize, usize)> = Vec::new();
-    touched.extend(o[p..o.len() - s].iter().chain(&n[p..n.len() - s]).map(|a| (a.span.start(), a.span.end())));
-    touched.extend((0..p).filter(|&i| old_lanes[i] != new_lanes[i]).map(|i| (n[i].span.start(), n[i].span.end())));
-    touched.extend(
-        (0..s).filter(|k| old_lanes[o.len() - s + k] != new_lanes[n.len() - s + k]).map(|k| (n[n.len() - s + k].span.start(), n[n.len() - s + k].span.end())),
-    );
+    // The annotations whose blocks must be computed again: those that differ, and the
+    // shared ones (index in `o`, index in `n`) whose lane moved.
+    let shared = (0..p).map(|i| (i, i)).chain((0..s).map(|k| (o.len() - s + k, n.len() - s + k)));
+    let moved = shared.filter(|&(i, j)| old_lanes[i] != new_lanes[j]).map(|(_, j)| &n[j]);
+    let touched: Vec<(usize, usize)> = o[p..o.len() - s].iter().chain(&n[p..n.len() - s]).chain(moved).map(|a| (a.span.start(), a.span.end())).collect();
     let mut dirty: Vec<usize> = Vec::new();
     for (start, end) in touched {
         let mut bi = blocks.partition_point(|b| b.end <= start);
@@ -180,11 +173,11 @@ pub fn marks_after_edit(
             d += 1;
         }
     }
-    let label_idx = label_indices(new, Some(&here));
+    let labels = LabelIndex::new(new);
     let mut out = prev.to_vec();
     for (&bi, here) in dirty.iter().zip(&here) {
-        if !same_marks(&prev[bi], here, new, new_lanes, &label_idx) {
-            out[bi] = marks_of(here, new, new_lanes, &label_idx);
+        if !same_marks(&prev[bi], here, new, new_lanes, &labels) {
+            out[bi] = marks_of(here, new, new_lanes, &labels);
         }
     }
     out
