@@ -72,13 +72,6 @@ impl Kv for OpenFrom {
         }
     }
 
-    async fn holds(&self, key: &str, value: &str) -> Result<bool, StoreError> {
-        match self {
-            OpenFrom::Idb(s) => s.holds(key, value).await,
-            OpenFrom::Memory(s) => s.holds(key, value).await,
-        }
-    }
-
     async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
         match self {
             OpenFrom::Idb(s) => s.put(key, value).await,

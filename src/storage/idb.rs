@@ -6,10 +6,10 @@
 //!
 //! The hard part is cost, not logic: a long document's record is megabytes, and
 //! copying a string into wasm costs about as much as building it. So the store
-//! keeps the JavaScript string of the record it wrote last ([`Written`]). When the
-//! stored value is that very string (JavaScript `===`, compared outside wasm), its
-//! revision is the one written and the read-back matches, with nothing copied into
-//! wasm or parsed. Anything else (another tab's write, a wiped or damaged store, a
+//! keeps the JavaScript string of the record it wrote last ([`Written`]). The
+//! read-back after a write compares the stored value with that string (JavaScript
+//! `===`, outside wasm); and when the next compare-and-swap finds that very string
+//! stored, its revision is the one written, with nothing copied into wasm or parsed. Anything else (another tab's write, a wiped or damaged store, a
 //! first write) takes the full path: copy, parse, compare.
 
 use std::cell::RefCell;
@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode, TransactionResult};
 use wasm_bindgen::JsValue;
 
-use super::{record_revision, Cas, Kv, StoreError};
+use super::{read_back_differs, record_revision, Cas, Kv, StoreError};
 use crate::storage::browser::js_message;
 
 const DB: &str = "spantag";
@@ -36,17 +36,6 @@ struct Written {
     js: JsValue,
     /// Its revision.
     revision: u64,
-    /// Identifies the caller's string the value was made from (address, length
-    /// and a sample of its bytes), so that the read-back of exactly that string
-    /// can be checked against `js`.
-    source: (usize, usize, Vec<u8>),
-}
-
-/// What identifies `value` as the string a [`Written`] was made from.
-fn source_of(value: &str) -> (usize, usize, Vec<u8>) {
-    let b = value.as_bytes();
-    let n = b.len().min(256);
-    (value.as_ptr() as usize, b.len(), [&b[..n], &b[b.len() - n..]].concat())
 }
 
 fn err(e: idb::Error) -> StoreError {
@@ -112,27 +101,19 @@ impl Kv for IdbStore {
             let v = if v == value { js.clone() } else { JsValue::from_str(v) };
             store.put(&v, Some(&JsValue::from_str(k))).map_err(err)?;
         }
-        match tx.commit().map_err(err)?.await.map_err(err)? {
-            TransactionResult::Committed => {
-                *self.last.borrow_mut() = Some(Written { key: key.to_owned(), js, revision, source: source_of(value) });
-                Ok(Cas::Written)
-            }
-            TransactionResult::Aborted => {
-                self.last.take();
-                Err(StoreError::Failed("the write was aborted".into()))
-            }
+        if tx.commit().map_err(err)?.await.map_err(err)? == TransactionResult::Aborted {
+            self.last.take();
+            return Err(StoreError::Failed("the write was aborted".into()));
         }
-    }
-
-    async fn holds(&self, key: &str, value: &str) -> Result<bool, StoreError> {
-        let written = self.last.borrow().as_ref().filter(|w| w.key == key && w.source == source_of(value)).map(|w| w.js.clone());
-        let Some(js) = written else {
-            return Ok(self.read(key).await?.as_deref() == Some(value));
-        };
+        // The read-back, in a transaction of its own after the commit.
         let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(err)?;
-        let store = tx.object_store(STORE).map_err(err)?;
-        let back: Option<JsValue> = store.get(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
-        Ok(back.as_ref() == Some(&js))
+        let back: Option<JsValue> = tx.object_store(STORE).map_err(err)?.get(JsValue::from_str(key)).map_err(err)?.await.map_err(err)?;
+        if back.as_ref() != Some(&js) {
+            self.last.take();
+            return Err(read_back_differs());
+        }
+        *self.last.borrow_mut() = Some(Written { key: key.to_owned(), js, revision });
+        Ok(Cas::Written)
     }
 
     async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
