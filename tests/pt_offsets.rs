@@ -57,6 +57,45 @@ fn oracle_utf16_to_cp(table: &[(usize, usize)], u16_idx: usize) -> Option<(usize
     None
 }
 
+/// Every `IndexedText` lookup on `s` against the oracle, at every offset and past the end.
+fn indexed_matches_oracle(s: &str) -> Result<(), TestCaseError> {
+    let s = s.to_owned();
+    let indexed = IndexedText::new(s.clone());
+    let table = oracle(&s);
+    let n_cps = table.len() - 1;
+    let units: Vec<u16> = s.encode_utf16().collect();
+    for cp in 0..=n_cps + 3 {
+        let expected = table.get(cp);
+        prop_assert_eq!(indexed.byte_of(cp), expected.map(|&(byte, _)| byte), "cp {}", cp);
+        prop_assert_eq!(indexed.utf16_of(cp), expected.map(|&(_, utf16)| utf16), "cp {}", cp);
+        prop_assert_eq!(indexed.char_at(cp), expected.and_then(|&(byte, _)| s[byte..].chars().next()));
+    }
+    for byte in 0..=s.len() + 3 {
+        let expected = table.iter().position(|&(b, _)| b == byte);
+        prop_assert_eq!(indexed.cp_of_byte(byte), expected, "byte {}", byte);
+    }
+    for u16_idx in 0..=units.len() + 3 {
+        let expected = oracle_utf16_to_cp(&table, u16_idx);
+        prop_assert_eq!(indexed.cp_of_utf16(u16_idx, Bias::Before), expected.map(|(b, _)| b));
+        prop_assert_eq!(indexed.cp_of_utf16(u16_idx, Bias::After), expected.map(|(_, a)| a));
+    }
+    for huge in [usize::MAX, usize::MAX / 2] {
+        prop_assert_eq!(indexed.byte_of(huge), None);
+        prop_assert_eq!(indexed.utf16_of(huge), None);
+        prop_assert_eq!(indexed.char_at(huge), None);
+        prop_assert_eq!(indexed.cp_of_byte(huge), None);
+        prop_assert_eq!(indexed.cp_of_utf16(huge, Bias::After), None);
+        prop_assert_eq!(indexed.slice(0, huge), None);
+    }
+    Ok(())
+}
+
+/// Long ASCII runs (the index's fast path skips whole all-ASCII stretches) between pieces.
+fn text_with_ascii_runs() -> impl Strategy<Value = String> {
+    let run = (0usize..200).prop_map(|n| "abcdefghij ".chars().cycle().take(n).collect::<String>());
+    prop::collection::vec(prop_oneof![run, piece()], 0..12).prop_map(|parts| parts.concat())
+}
+
 proptest! {
     #[test]
     fn pt_lengths_match_std(s in text(60)) {
@@ -141,33 +180,12 @@ proptest! {
 
     #[test]
     fn pt_indexed_text_matches_oracle(s in text(400)) {
-        let indexed = IndexedText::new(s.clone());
-        let table = oracle(&s);
-        let n_cps = table.len() - 1;
-        let units: Vec<u16> = s.encode_utf16().collect();
-        for cp in 0..=n_cps + 3 {
-            let expected = table.get(cp);
-            prop_assert_eq!(indexed.byte_of(cp), expected.map(|&(byte, _)| byte), "cp {}", cp);
-            prop_assert_eq!(indexed.utf16_of(cp), expected.map(|&(_, utf16)| utf16), "cp {}", cp);
-            prop_assert_eq!(indexed.char_at(cp), expected.and_then(|&(byte, _)| s[byte..].chars().next()));
-        }
-        for byte in 0..=s.len() + 3 {
-            let expected = table.iter().position(|&(b, _)| b == byte);
-            prop_assert_eq!(indexed.cp_of_byte(byte), expected, "byte {}", byte);
-        }
-        for u16_idx in 0..=units.len() + 3 {
-            let expected = oracle_utf16_to_cp(&table, u16_idx);
-            prop_assert_eq!(indexed.cp_of_utf16(u16_idx, Bias::Before), expected.map(|(b, _)| b));
-            prop_assert_eq!(indexed.cp_of_utf16(u16_idx, Bias::After), expected.map(|(_, a)| a));
-        }
-        for huge in [usize::MAX, usize::MAX / 2] {
-            prop_assert_eq!(indexed.byte_of(huge), None);
-            prop_assert_eq!(indexed.utf16_of(huge), None);
-            prop_assert_eq!(indexed.char_at(huge), None);
-            prop_assert_eq!(indexed.cp_of_byte(huge), None);
-            prop_assert_eq!(indexed.cp_of_utf16(huge, Bias::After), None);
-            prop_assert_eq!(indexed.slice(0, huge), None);
-        }
+        indexed_matches_oracle(&s)?;
+    }
+
+    #[test]
+    fn pt_indexed_text_with_long_ascii_runs_matches_oracle(s in text_with_ascii_runs()) {
+        indexed_matches_oracle(&s)?;
     }
 
     #[test]

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{ItemRefusal, MAX_IMPORT_BYTES};
-use crate::model::offsets::{cp_len, IndexedText};
+use crate::model::offsets::IndexedText;
 use crate::model::snap::is_cluster_boundary;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -85,7 +86,7 @@ struct AnnotationOut<'a> {
     label: &'a str,
     start: usize,
     end: usize,
-    quote: Quote,
+    quote: QuoteOut<'a>,
     created: String,
     modified: String,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -119,7 +120,7 @@ struct FileIn<'a> {
 /// [`check_unique_keys`] is not needed. Any other file goes the careful way.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileWhole {
+struct FileWhole<'a> {
     format: Option<String>,
     version: Option<u64>,
     offset_unit: String,
@@ -127,19 +128,36 @@ struct FileWhole {
     /// Written for other readers; spantag reads its labels from its schema.
     #[allow(dead_code)]
     labels: Option<Unique>,
-    annotations: Vec<AnnotationStrict>,
+    #[serde(borrow)]
+    annotations: Vec<Item<AnnotationStrict<'a>>>,
     #[serde(default)]
-    relations: Vec<RelationStrict>,
+    relations: Vec<Item<RelationStrict>>,
     #[serde(default)]
-    entities: Vec<EntityStrict>,
+    entities: Vec<Item<EntityStrict>>,
+}
+
+/// One item of a list, read by a function of its own.
+///
+/// For speed in the browser: the engine optimises a wasm function only for its later
+/// calls, so work done in one long call runs unoptimised to its end. Inlined, the
+/// reading of every item of a file would be one such call (and one huge function for
+/// the engine to optimise in the background for nothing); as a function of its own,
+/// called once per item, it is optimised after the first few.
+struct Item<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Item<T> {
+    #[inline(never)]
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Item)
+    }
 }
 
 /// The document and the items of a file, each item parsed or already refused (`None`).
-type Parsed = (DocumentIn, Vec<Option<AnnotationIn>>, Vec<Option<EntityIn>>, Vec<Option<RelationIn>>);
+type Parsed<'a> = (DocumentIn, Vec<Option<AnnotationIn<'a>>>, Vec<Option<EntityIn>>, Vec<Option<RelationIn>>);
 
 /// How the file was read: whole, or as raw parts to read one by one.
 enum Read<'a> {
-    Whole(FileWhole),
+    Whole(FileWhole<'a>),
     Parts(FileIn<'a>),
 }
 
@@ -162,14 +180,14 @@ fn list<'a>(raw: Option<&'a RawValue>, name: &str) -> Result<Vec<&'a RawValue>, 
 /// one pass of [`FileWhole`] (unknown fields refused, so that the pass reads every key:
 /// see there). A field may name a different type for the second (`type | strict`).
 macro_rules! read_types {
-    ($( $name:ident / $strict:ident { $( $(#[$fm:meta])* $f:ident : $t:ty $(| $st:ty)? ),* $(,)? } )*) => {$(
+    ($( $name:ident $(<$lt:lifetime>)? / $strict:ident { $( $(#[$fm:meta])* $f:ident : $t:ty $(| $st:ty)? ),* $(,)? } )*) => {$(
         #[derive(Deserialize)]
-        struct $name { $( $(#[$fm])* $f: $t, )* }
+        struct $name $(<$lt>)? { $( $(#[$fm])* $f: $t, )* }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
-        struct $strict { $( $(#[$fm])* $f: read_types!(@ty $t $(| $st)?), )* }
-        impl From<$strict> for $name {
-            fn from(s: $strict) -> $name {
+        struct $strict $(<$lt>)? { $( $(#[$fm])* $f: read_types!(@ty $t $(| $st)?), )* }
+        impl $(<$lt>)? From<$strict $(<$lt>)?> for $name $(<$lt>)? {
+            fn from(s: $strict $(<$lt>)?) -> Self {
                 $name { $( $f: s.$f.into(), )* }
             }
         }
@@ -188,33 +206,31 @@ read_types! {
         members: Vec<String>,
     }
     DocumentIn / DocumentStrict { id: String, title: String, length: u64, text: String }
-    AnnotationIn / AnnotationStrict {
+    // The quote and the times are only compared and parsed, never kept: borrowed from
+    // the file (when they have no escapes), they cost no allocation.
+    AnnotationIn<'a> / AnnotationStrict {
         id: String,
         label: String,
         start: i64,
         end: i64,
-        quote: Quote | QuoteStrict,
-        created: String,
-        modified: String,
+        #[serde(borrow)]
+        quote: QuoteIn<'a> | QuoteStrict<'a>,
+        #[serde(borrow)]
+        created: Cow<'a, str>,
+        #[serde(borrow)]
+        modified: Cow<'a, str>,
         #[serde(default)]
         note: String,
         #[serde(default, deserialize_with = "unique_map")]
         attributes: BTreeMap<String, String>,
     }
-}
-
-/// [`Quote`], refusing unknown fields (see [`read_types`]).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuoteStrict {
-    exact: String,
-    prefix: String,
-    suffix: String,
-}
-
-impl From<QuoteStrict> for Quote {
-    fn from(q: QuoteStrict) -> Quote {
-        Quote { exact: q.exact, prefix: q.prefix, suffix: q.suffix }
+    QuoteIn<'a> / QuoteStrict {
+        #[serde(borrow)]
+        exact: Cow<'a, str>,
+        #[serde(borrow)]
+        prefix: Cow<'a, str>,
+        #[serde(borrow)]
+        suffix: Cow<'a, str>,
     }
 }
 
@@ -307,10 +323,27 @@ impl std::fmt::Display for ImportError {
 /// The quote of `[start, end)` with 32 code points of context each side.
 /// Returns `None` if the range is not within the text.
 pub fn quote(text: &IndexedText, start: usize, end: usize) -> Option<Quote> {
-    let exact = text.slice(start, end)?.to_owned();
-    let prefix = text.slice(start.saturating_sub(CONTEXT_CP), start)?.to_owned();
-    let suffix = text.slice(end, (end + CONTEXT_CP).min(text.len_cp()))?.to_owned();
-    Some(Quote { exact, prefix, suffix })
+    let q = QuoteOut::of(text, start, end)?;
+    Some(Quote { exact: q.exact.to_owned(), prefix: q.prefix.to_owned(), suffix: q.suffix.to_owned() })
+}
+
+/// A [`Quote`] borrowed from the text: what export writes and import compares.
+#[derive(Serialize)]
+struct QuoteOut<'a> {
+    exact: &'a str,
+    prefix: &'a str,
+    suffix: &'a str,
+}
+
+impl<'a> QuoteOut<'a> {
+    /// As [`quote`], without copying.
+    fn of(text: &'a IndexedText, start: usize, end: usize) -> Option<QuoteOut<'a>> {
+        Some(QuoteOut {
+            exact: text.slice(start, end)?,
+            prefix: text.slice(start.saturating_sub(CONTEXT_CP), start)?,
+            suffix: text.slice(end, (end + CONTEXT_CP).min(text.len_cp()))?,
+        })
+    }
 }
 
 /// Writes the native JSON for a document and its annotations.
@@ -324,7 +357,7 @@ pub fn export(doc: &Document, set: &AnnotationSet) -> String {
             label: &a.label,
             start: a.span.start(),
             end: a.span.end(),
-            quote: quote(text, a.span.start(), a.span.end()).expect("annotations in a set are within the text"),
+            quote: QuoteOut::of(text, a.span.start(), a.span.end()).expect("annotations in a set are within the text"),
             created: a.created.to_rfc3339(),
             modified: a.modified.to_rfc3339(),
             note: &a.note,
@@ -411,15 +444,15 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     };
     // Items that did not parse are refused here (`None`); the rest are checked below.
     let mut refused = Vec::new();
-    let (d, annotations, entities, relations): Parsed = match file {
+    let (d, annotations, entities, relations): Parsed<'_> = match file {
         Read::Whole(whole) => {
             check_unit(&whole.offset_unit)?;
             let (a, e, r) = (whole.annotations, whole.entities, whole.relations);
             (
                 whole.document.into(),
-                a.into_iter().map(|x| Some(x.into())).collect(),
-                e.into_iter().map(|x| Some(x.into())).collect(),
-                r.into_iter().map(|x| Some(x.into())).collect(),
+                a.into_iter().map(|x| Some(x.0.into())).collect(),
+                e.into_iter().map(|x| Some(x.0.into())).collect(),
+                r.into_iter().map(|x| Some(x.0.into())).collect(),
             )
         }
         Read::Parts(file) => {
@@ -427,17 +460,17 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             let d: DocumentIn = part(file.document, "document")?;
             let (annotations, entities, relations) =
                 (part::<Vec<&RawValue>>(file.annotations, "annotations")?, list(file.entities, "entities")?, list(file.relations, "relations")?);
-            let annotations = annotations.iter().enumerate().map(|(i, raw)| parse_item(raw, "annotation", i, &mut refused)).collect();
-            let entities = entities.iter().enumerate().map(|(i, raw)| parse_item(raw, "entity", i, &mut refused)).collect();
-            let relations = relations.iter().enumerate().map(|(i, raw)| parse_item(raw, "relation", i, &mut refused)).collect();
+            let annotations = annotations.iter().enumerate().map(|(i, raw)| parse_item(*raw, "annotation", i, &mut refused)).collect();
+            let entities = entities.iter().enumerate().map(|(i, raw)| parse_item(*raw, "entity", i, &mut refused)).collect();
+            let relations = relations.iter().enumerate().map(|(i, raw)| parse_item(*raw, "relation", i, &mut refused)).collect();
             (d, annotations, entities, relations)
         }
     };
-    let len = cp_len(&d.text);
+    let document = Document::new(d.title, d.text);
+    let len = document.len_cp();
     if d.length != len as u64 {
         return Err(ImportError::BadShape(format!("document.length is {} but the text has {len} code points", d.length)));
     }
-    let document = Document::new(d.title, d.text);
     if d.id != document.id() {
         return Err(ImportError::BadShape(format!(
             "document.id \"{}\" does not match its text (expected \"{}\"); the text was changed",
@@ -448,20 +481,20 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     let mut set = AnnotationSet::new(len, schema.clone());
     // Annotations are checked one by one against the text, then added in one pass
     // (an L file has 10,000 of them: adding them singly would be quadratic).
-    let mut valid = Vec::new();
+    let (mut indices, mut anns) = (Vec::with_capacity(annotations.len()), Vec::with_capacity(annotations.len()));
     for (index, item) in annotations.into_iter().enumerate() {
         let Some(item) = item else { continue };
-        let id = Some(item.id.clone());
         match check_item(item, &document) {
-            Ok(ann) => valid.push((index, ann)),
-            Err(reason) => refused.push(ItemRefusal { kind: "annotation", index, id, reason }),
+            Ok(ann) => {
+                indices.push(index);
+                anns.push(ann);
+            }
+            Err((id, reason)) => refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason }),
         }
     }
-    let (indices, anns): (Vec<usize>, Vec<Annotation>) = valid.into_iter().unzip();
-    let ids: Vec<String> = anns.iter().map(|a| a.id.to_string()).collect();
-    for ((index, id), result) in indices.into_iter().zip(ids).zip(set.add_all(anns)) {
-        if let Err(r) = result {
-            refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason: r.to_string() });
+    for (index, result) in indices.into_iter().zip(set.add_all(anns)) {
+        if let Err((why, ann)) = result {
+            refused.push(ItemRefusal { kind: "annotation", index, id: Some(ann.id.to_string()), reason: why.to_string() });
         }
     }
     for (index, item) in entities.into_iter().enumerate() {
@@ -586,7 +619,7 @@ mod unique {
 use unique::Unique;
 
 /// Parses one item of a list, or records why it is not one.
-fn parse_item<T: serde::de::DeserializeOwned>(raw: &RawValue, kind: &'static str, index: usize, refused: &mut Vec<ItemRefusal>) -> Option<T> {
+fn parse_item<'a, T: Deserialize<'a>>(raw: &'a RawValue, kind: &'static str, index: usize, refused: &mut Vec<ItemRefusal>) -> Option<T> {
     match serde_json::from_str(raw.get()) {
         Ok(item) => Some(item),
         Err(e) => {
@@ -677,10 +710,21 @@ impl<'de> serde::de::Visitor<'de> for ProbeVisitor {
     }
 }
 
-fn check_item(item: AnnotationIn, doc: &Document) -> Result<Annotation, String> {
-    let id = AnnId::new(item.id)?;
+/// Checks one annotation of a file against the text. Not inlined: see [`Item`].
+///
+/// # Errors
+/// The item's id and why it is refused.
+#[inline(never)]
+fn check_item(item: AnnotationIn<'_>, doc: &Document) -> Result<Annotation, (String, String)> {
+    let AnnotationIn { id, label, start, end, quote, created, modified, note, attributes } = item;
+    let id = AnnId::parse(id)?;
+    let (span, created, modified) = item_checks(start, end, &quote, &created, &modified, doc).map_err(|why| (id.to_string(), why))?;
+    Ok(Annotation { id, label, span, created, modified, note, attrs: attributes })
+}
+
+/// [`check_item`]'s checks of the range, the quote and the times.
+fn item_checks(start: i64, end: i64, quote: &QuoteIn<'_>, created: &str, modified: &str, doc: &Document) -> Result<(Span, Timestamp, Timestamp), String> {
     let len = doc.len_cp();
-    let (start, end) = (item.start, item.end);
     if start < 0 || end < 0 {
         return Err(format!("negative offset ({start}..{end})"));
     }
@@ -694,16 +738,14 @@ fn check_item(item: AnnotationIn, doc: &Document) -> Result<Annotation, String> 
             ));
         }
     }
-    let expected = quote(doc.text(), start, end).ok_or("range is outside the text")?;
-    if item.quote.exact != expected.exact {
-        return Err(format!("quote {:?} does not match the text at {start}..{end}, which is {:?}", item.quote.exact, expected.exact));
+    let expected = QuoteOut::of(doc.text(), start, end).ok_or("range is outside the text")?;
+    if quote.exact != expected.exact {
+        return Err(format!("quote {:?} does not match the text at {start}..{end}, which is {:?}", quote.exact, expected.exact));
     }
-    if !expected.prefix.ends_with(&item.quote.prefix) || !expected.suffix.starts_with(&item.quote.suffix) {
+    if !expected.prefix.ends_with(&*quote.prefix) || !expected.suffix.starts_with(&*quote.suffix) {
         return Err(format!("the quote's context does not match the text around {start}..{end}"));
     }
-    let created = Timestamp::parse_rfc3339(&item.created)?;
-    let modified = Timestamp::parse_rfc3339(&item.modified)?;
-    Ok(Annotation { id, label: item.label, span, created, modified, note: item.note, attrs: item.attributes })
+    Ok((span, Timestamp::parse_rfc3339(created)?, Timestamp::parse_rfc3339(modified)?))
 }
 
 #[cfg(test)]
@@ -720,8 +762,8 @@ mod tests {
 
     fn find(doc: &Document, needle: &str) -> (usize, usize) {
         let byte = doc.text().as_str().find(needle).unwrap();
-        let start = cp_len(&doc.text().as_str()[..byte]);
-        (start, start + cp_len(needle))
+        let start = crate::model::offsets::cp_len(&doc.text().as_str()[..byte]);
+        (start, start + crate::model::offsets::cp_len(needle))
     }
 
     #[test]

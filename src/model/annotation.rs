@@ -21,7 +21,7 @@
 //! all of it at once.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -41,9 +41,17 @@ impl AnnId {
     /// # Errors
     /// A message if the id is empty, longer than 64 bytes or not printable ASCII.
     pub fn new(id: impl Into<String>) -> Result<AnnId, String> {
-        let id = id.into();
+        AnnId::parse(id.into()).map_err(|(_, why)| why)
+    }
+
+    /// As [`AnnId::new`], handing the string back with the reason if it is not an id.
+    ///
+    /// # Errors
+    /// The string, and why it is not an id.
+    pub fn parse(id: String) -> Result<AnnId, (String, String)> {
         if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(format!("id {id:?} must be 1 to 64 printable ASCII characters"));
+            let why = format!("id {id:?} must be 1 to 64 printable ASCII characters");
+            return Err((id, why));
         }
         Ok(AnnId(id))
     }
@@ -623,43 +631,67 @@ impl AnnotationSet {
 
     /// Adds many annotations at once (an import), each checked exactly as
     /// [`Action::Add`] checks it, in O(k log k) instead of k separate adds' O(k²).
-    /// Returns one result per annotation, in order: a refused one is left out.
-    pub fn add_all(&mut self, anns: Vec<Annotation>) -> Vec<Result<(), Refusal>> {
-        use std::collections::{HashMap, HashSet};
-        let mut ids: HashSet<AnnId> = self.items.iter().map(|a| a.id.clone()).collect();
-        ids.extend(self.entities.iter().map(|e| e.id.clone()));
-        ids.extend(self.relations.iter().map(|r| r.id.clone()));
-        let mut spans: HashMap<(Span, String), AnnId> = self.items.iter().map(|a| ((a.span, a.label.clone()), a.id.clone())).collect();
-        let mut results = Vec::with_capacity(anns.len());
-        for ann in anns {
-            let check = (|| {
-                Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
-                if self.labels().get(&ann.label).is_none() {
-                    return Err(Refusal::UnknownLabel(ann.label.clone()));
+    /// Returns one result per annotation, in order: a refused one is left out, and
+    /// handed back with the reason.
+    pub fn add_all(&mut self, anns: Vec<Annotation>) -> Vec<Result<(), (Refusal, Annotation)>> {
+        // Checked first, against tables that borrow the ids and labels (no copies);
+        // then the accepted ones are moved in.
+        let results: Vec<Result<(), Refusal>> = {
+            let n_ids = self.items.len() + self.entities.len() + self.relations.len() + anns.len();
+            let mut ids: HashSet<&str> = HashSet::with_capacity(n_ids);
+            ids.extend(self.items.iter().map(|a| a.id.as_str()));
+            ids.extend(self.entities.iter().map(|e| e.id.as_str()));
+            ids.extend(self.relations.iter().map(|r| r.id.as_str()));
+            let mut spans: HashMap<(Span, &str), &AnnId> = HashMap::with_capacity(self.items.len() + anns.len());
+            spans.extend(self.items.iter().map(|a| ((a.span, a.label.as_str()), &a.id)));
+            anns.iter()
+                .map(|ann| {
+                    let check = self.check_new(ann, &ids, &spans);
+                    if check.is_ok() {
+                        ids.insert(ann.id.as_str());
+                        spans.insert((ann.span, ann.label.as_str()), &ann.id);
+                    }
+                    check
+                })
+                .collect()
+        };
+        self.items.reserve(anns.len());
+        let results = anns
+            .into_iter()
+            .zip(results)
+            .map(|(a, r)| match r {
+                Ok(()) => {
+                    self.items.push(Rc::new(a));
+                    Ok(())
                 }
-                if ids.contains(&ann.id) {
-                    return Err(Refusal::DuplicateId(ann.id.clone()));
-                }
-                if let Some(existing) = spans.get(&(ann.span, ann.label.clone())) {
-                    return Err(Refusal::Duplicate { existing: existing.clone() });
-                }
-                if ann.note.chars().count() > MAX_TEXT {
-                    return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
-                }
-                for (k, v) in &ann.attrs {
-                    self.schema.check_attr(&ann.label, k, v).map_err(Refusal::Schema)?;
-                }
-                Ok(())
-            })();
-            if check.is_ok() {
-                ids.insert(ann.id.clone());
-                spans.insert((ann.span, ann.label.clone()), ann.id.clone());
-                self.items.push(Rc::new(ann));
-            }
-            results.push(check);
-        }
+                Err(why) => Err((why, a)),
+            })
+            .collect();
         super::sort::sort_by(&mut self.items, |a, b| a.order(b));
         results
+    }
+
+    /// [`Self::add_all`]'s checks of one annotation, given the ids in use and the
+    /// (span, label) pairs taken. Not inlined: see `formats::native::Item`.
+    #[inline(never)]
+    fn check_new(&self, ann: &Annotation, ids: &HashSet<&str>, spans: &HashMap<(Span, &str), &AnnId>) -> Result<(), Refusal> {
+        Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
+        if self.labels().get(&ann.label).is_none() {
+            return Err(Refusal::UnknownLabel(ann.label.clone()));
+        }
+        if ids.contains(ann.id.as_str()) {
+            return Err(Refusal::DuplicateId(ann.id.clone()));
+        }
+        if let Some(existing) = spans.get(&(ann.span, ann.label.as_str())) {
+            return Err(Refusal::Duplicate { existing: (*existing).clone() });
+        }
+        if ann.note.chars().count() > MAX_TEXT {
+            return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
+        }
+        for (k, v) in &ann.attrs {
+            self.schema.check_attr(&ann.label, k, v).map_err(Refusal::Schema)?;
+        }
+        Ok(())
     }
 
     /// Checks every invariant; used by tests after each action.
@@ -895,7 +927,7 @@ mod tests {
         let mut bulk = set();
         bulk.apply(Action::Add(ann("x", "Event", 0, 3))).unwrap();
         let mut one_by_one = bulk.clone();
-        let results = bulk.add_all(batch.clone());
+        let results: Vec<Result<(), Refusal>> = bulk.add_all(batch.clone()).into_iter().map(|r| r.map_err(|(why, _)| why)).collect();
         let expected: Vec<Result<(), Refusal>> = batch.into_iter().map(|a| one_by_one.apply(Action::Add(a)).map(|_| ())).collect();
         assert_eq!(results, expected);
         assert_eq!(bulk, one_by_one);

@@ -96,6 +96,32 @@ pub fn slice_cp(s: &str, start_cp: usize, end_cp: usize) -> Option<&str> {
     Some(&s[start_byte..end_byte])
 }
 
+/// The first `max` code points of the UTF-8 `bytes` (all of them if fewer): their
+/// length in bytes, their number and their length in UTF-16 code units.
+///
+/// Counts lead bytes instead of decoding, with a shortcut for an all-ASCII run. Not
+/// inlined: [`IndexedText::new`] calls it once per checkpoint, and in the browser a
+/// function called many times is soon optimised, while one long loop in a single call
+/// runs unoptimised to its end (see `formats::native::Item`).
+#[inline(never)]
+fn scan_cps(bytes: &[u8], max: usize) -> (usize, usize, usize) {
+    if bytes.len() >= max && bytes[..max].is_ascii() {
+        return (max, max, max);
+    }
+    let (mut cps, mut units) = (0, 0);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if cps == max {
+                return (i, cps, units);
+            }
+            cps += 1;
+            // A 4-byte sequence is an astral character: a surrogate pair in UTF-16.
+            units += if b >= 0xF0 { 2 } else { 1 };
+        }
+    }
+    (bytes.len(), cps, units)
+}
+
 /// Code points between two checkpoints of an [`IndexedText`].
 ///
 /// A lookup scans at most this many code points after a checkpoint. The index costs two
@@ -122,24 +148,21 @@ impl IndexedText {
     ///
     /// Runs in O(n) time and allocates one checkpoint per [`CHECKPOINT_CPS`] code points.
     pub fn new(text: String) -> Self {
-        let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT_CPS + 1);
-        let mut len_cp = 0;
-        let mut len_utf16 = 0;
-        for (byte, ch) in text.char_indices() {
-            if len_cp % CHECKPOINT_CPS == 0 {
-                checkpoints.push(Checkpoint {
-                    byte,
-                    utf16: len_utf16,
-                });
+        let bytes = text.as_bytes();
+        let mut checkpoints = Vec::with_capacity(bytes.len() / CHECKPOINT_CPS + 2);
+        let (mut byte, mut len_cp, mut len_utf16) = (0, 0, 0);
+        loop {
+            // `len_cp` is a multiple of CHECKPOINT_CPS here.
+            checkpoints.push(Checkpoint { byte, utf16: len_utf16 });
+            let (n_bytes, n_cp, n_utf16) = scan_cps(&bytes[byte..], CHECKPOINT_CPS);
+            (byte, len_cp, len_utf16) = (byte + n_bytes, len_cp + n_cp, len_utf16 + n_utf16);
+            if n_cp < CHECKPOINT_CPS {
+                break;
             }
-            len_cp += 1;
-            len_utf16 += ch.len_utf16();
-        }
-        if len_cp % CHECKPOINT_CPS == 0 {
-            checkpoints.push(Checkpoint {
-                byte: text.len(),
-                utf16: len_utf16,
-            });
+            if byte == bytes.len() {
+                checkpoints.push(Checkpoint { byte, utf16: len_utf16 });
+                break;
+            }
         }
         Self {
             text,
@@ -175,7 +198,12 @@ impl IndexedText {
     pub fn byte_of(&self, cp: usize) -> Option<usize> {
         let checkpoint = self.checkpoint_of_cp(cp)?;
         let rest = cp % CHECKPOINT_CPS;
-        cp_to_utf8(&self.text[checkpoint.byte..], rest).map(|byte| checkpoint.byte + byte)
+        let tail = &self.text[checkpoint.byte..];
+        if tail.as_bytes().get(..rest).is_some_and(<[u8]>::is_ascii) {
+            // `rest` ASCII characters are `rest` bytes.
+            return Some(checkpoint.byte + rest);
+        }
+        cp_to_utf8(tail, rest).map(|byte| checkpoint.byte + byte)
     }
 
     /// UTF-16 offset of code point `cp`; `None` if `cp > len_cp()`.
@@ -185,7 +213,11 @@ impl IndexedText {
     pub fn utf16_of(&self, cp: usize) -> Option<usize> {
         let checkpoint = self.checkpoint_of_cp(cp)?;
         let rest = cp % CHECKPOINT_CPS;
-        cp_to_utf16(&self.text[checkpoint.byte..], rest).map(|utf16| checkpoint.utf16 + utf16)
+        let tail = &self.text[checkpoint.byte..];
+        if tail.as_bytes().get(..rest).is_some_and(<[u8]>::is_ascii) {
+            return Some(checkpoint.utf16 + rest);
+        }
+        cp_to_utf16(tail, rest).map(|utf16| checkpoint.utf16 + utf16)
     }
 
     /// Code point offset of byte `byte`; `None` if past the end or not on a char boundary.
