@@ -460,9 +460,9 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
             let d: DocumentIn = part(file.document, "document")?;
             let (annotations, entities, relations) =
                 (part::<Vec<&RawValue>>(file.annotations, "annotations")?, list(file.entities, "entities")?, list(file.relations, "relations")?);
-            let annotations = annotations.iter().enumerate().map(|(i, raw)| parse_item(*raw, "annotation", i, &mut refused)).collect();
-            let entities = entities.iter().enumerate().map(|(i, raw)| parse_item(*raw, "entity", i, &mut refused)).collect();
-            let relations = relations.iter().enumerate().map(|(i, raw)| parse_item(*raw, "relation", i, &mut refused)).collect();
+            let annotations = annotations.iter().enumerate().map(|(i, raw)| parse_item(raw, "annotation", i, &mut refused)).collect();
+            let entities = entities.iter().enumerate().map(|(i, raw)| parse_item(raw, "entity", i, &mut refused)).collect();
+            let relations = relations.iter().enumerate().map(|(i, raw)| parse_item(raw, "relation", i, &mut refused)).collect();
             (d, annotations, entities, relations)
         }
     };
