@@ -493,8 +493,8 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         }
     }
     for (index, result) in indices.into_iter().zip(set.add_all(anns)) {
-        if let Err((why, ann)) = result {
-            refused.push(ItemRefusal { kind: "annotation", index, id: Some(ann.id.to_string()), reason: why.to_string() });
+        if let Err((why, id)) = result {
+            refused.push(ItemRefusal { kind: "annotation", index, id: Some(id.to_string()), reason: why.to_string() });
         }
     }
     for (index, item) in entities.into_iter().enumerate() {

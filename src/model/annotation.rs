@@ -632,8 +632,8 @@ impl AnnotationSet {
     /// Adds many annotations at once (an import), each checked exactly as
     /// [`Action::Add`] checks it, in O(k log k) instead of k separate adds' O(k²).
     /// Returns one result per annotation, in order: a refused one is left out, and
-    /// handed back with the reason.
-    pub fn add_all(&mut self, anns: Vec<Annotation>) -> Vec<Result<(), (Refusal, Annotation)>> {
+    /// its id given with the reason.
+    pub fn add_all(&mut self, anns: Vec<Annotation>) -> Vec<Result<(), (Refusal, AnnId)>> {
         // Checked first, against tables that borrow the ids and labels (no copies);
         // then the accepted ones are moved in.
         let results: Vec<Result<(), Refusal>> = {
@@ -664,7 +664,7 @@ impl AnnotationSet {
                     self.items.push(Rc::new(a));
                     Ok(())
                 }
-                Err(why) => Err((why, a)),
+                Err(why) => Err((why, a.id)),
             })
             .collect();
         super::sort::sort_by(&mut self.items, |a, b| a.order(b));
