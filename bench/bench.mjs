@@ -186,6 +186,26 @@ async function runOnce(server, variant, c, file) {
       const long = await page.evaluate(() => window.__bench.long);
       out.autosave = { over50: long.length, max: Math.max(0, ...long) };
     }
+    if (variant === 'marks') {
+      // The floor of relabel and delete: the key handler only changes one mark's label,
+      // or unwraps it. A one-mark annotation near the middle of the screen, not Event.
+      await page.evaluate(() => {
+        scrollTo(0, 0);
+        const h = innerHeight;
+        const m = [...document.querySelectorAll('article mark.ann.first:not([data-label="Event"])')].find((x) => {
+          const r = x.getBoundingClientRect();
+          return r.top > h / 3 && r.bottom < h && document.querySelectorAll(`article mark[data-id="${x.dataset.id}"]`).length === 1;
+        });
+        m.dataset.bench = '1';
+      });
+      await page.mouse.move(300, 450);
+      await page.evaluate(() => window.__bench.armKey('article mark[data-bench][data-label="Event"]'));
+      await page.keyboard.press('2');
+      out.relabel = await withTimeout(page.evaluate(() => window.__bench.key), 30000, 'relabel');
+      await page.evaluate(() => window.__bench.armKey('article mark[data-bench]', false));
+      await page.keyboard.press('Delete');
+      out.delete = await withTimeout(page.evaluate(() => window.__bench.key), 30000, 'delete');
+    }
     if (problems.length) out.problems = problems;
   } finally {
     await context.close().catch(() => {});
@@ -250,7 +270,7 @@ async function main() {
       import: 'ms from the change event to the dialog (file read, JSON parse, every annotation checked); floors: file read + JSON.parse',
       open: "ms from the click on the dialog's Open (floors: the parsed file) to painted",
       select: 'ms from the key 1 (event timestamp) after a real mouse drag over a word, to the first paint with the new mark',
-      relabel: 'ms from the key 2 to the first paint with the new label', delete: 'ms from Delete to the first paint without the mark',
+      relabel: 'ms from the key 2 to the first paint with the new label; marks floor: a key handler that only relabels one mark', delete: 'ms from Delete to the first paint without the mark; marks floor: a key handler that only unwraps one mark',
       '*_dom': 'ms from the key event to the first DOM mutation (diagnostic)',
       scroll: 'window scrolled by 80% of a viewport per animation frame from top to bottom; over50 = frames longer than 50 ms; dropped = sum of round(interval/16.7)-1',
       heap: 'bytes after a forced GC (CDP): js = JSHeapUsedSize, wasm = the wasm linear memory, total = both; nodes = DOM nodes; renderer = Pss of the renderer process (/proc smaps_rollup), which also counts the DOM, layout and text',
