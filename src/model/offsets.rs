@@ -196,11 +196,8 @@ impl IndexedText {
     /// Runs in O(1) time: one checkpoint lookup, then a scan of fewer than
     /// [`CHECKPOINT_CPS`] code points.
     pub fn byte_of(&self, cp: usize) -> Option<usize> {
-        let checkpoint = self.checkpoint_of_cp(cp)?;
-        let rest = cp % CHECKPOINT_CPS;
-        let tail = &self.text[checkpoint.byte..];
-        if tail.as_bytes().get(..rest).is_some_and(<[u8]>::is_ascii) {
-            // `rest` ASCII characters are `rest` bytes.
+        let (checkpoint, rest, tail, ascii) = self.after_checkpoint(cp)?;
+        if ascii {
             return Some(checkpoint.byte + rest);
         }
         cp_to_utf8(tail, rest).map(|byte| checkpoint.byte + byte)
@@ -211,10 +208,8 @@ impl IndexedText {
     /// Runs in O(1) time: one checkpoint lookup, then a scan of fewer than
     /// [`CHECKPOINT_CPS`] code points.
     pub fn utf16_of(&self, cp: usize) -> Option<usize> {
-        let checkpoint = self.checkpoint_of_cp(cp)?;
-        let rest = cp % CHECKPOINT_CPS;
-        let tail = &self.text[checkpoint.byte..];
-        if tail.as_bytes().get(..rest).is_some_and(<[u8]>::is_ascii) {
+        let (checkpoint, rest, tail, ascii) = self.after_checkpoint(cp)?;
+        if ascii {
             return Some(checkpoint.utf16 + rest);
         }
         cp_to_utf16(tail, rest).map(|utf16| checkpoint.utf16 + utf16)
@@ -274,6 +269,17 @@ impl IndexedText {
     /// Runs in O(1) time (one [`IndexedText::byte_of`] lookup).
     pub fn char_at(&self, cp: usize) -> Option<char> {
         self.text[self.byte_of(cp)?..].chars().next()
+    }
+
+    /// The checkpoint at or before code point `cp`, the number of code points from it
+    /// to `cp`, the text from it, and whether those code points are all ASCII (then
+    /// they are as many bytes and UTF-16 units); `None` if `cp > len_cp()`.
+    fn after_checkpoint(&self, cp: usize) -> Option<(Checkpoint, usize, &str, bool)> {
+        let checkpoint = self.checkpoint_of_cp(cp)?;
+        let rest = cp % CHECKPOINT_CPS;
+        let tail = &self.text[checkpoint.byte..];
+        let ascii = tail.as_bytes().get(..rest).is_some_and(<[u8]>::is_ascii);
+        Some((checkpoint, rest, tail, ascii))
     }
 
     /// The checkpoint at or before code point `cp`; `None` if `cp > len_cp()`.
