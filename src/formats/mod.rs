@@ -57,7 +57,16 @@ pub const MAX_DEPTH: usize = 64;
 /// # Errors
 /// A sentence naming the depth limit and where it was passed.
 pub fn check_depth(text: &str) -> Result<(), String> {
-    let mut depth = 0usize;
+    check_depth_within(text, 0, 0)
+}
+
+/// [`check_depth`] of a value that lies in a larger text at `offset` bytes, already
+/// `depth` levels deep: the same verdict, and the same sentence, as checking the whole
+/// text would give for that value.
+///
+/// # Errors
+/// As [`check_depth`].
+pub(crate) fn check_depth_within(text: &str, mut depth: usize, offset: usize) -> Result<(), String> {
     let mut in_string = false;
     let mut escaped = false;
     for (i, b) in text.bytes().enumerate() {
@@ -75,7 +84,7 @@ pub fn check_depth(text: &str) -> Result<(), String> {
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Err(format!("it is nested deeper than {MAX_DEPTH} levels (at byte {i})"));
+                    return Err(format!("it is nested deeper than {MAX_DEPTH} levels (at byte {})", offset + i));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
