@@ -214,8 +214,13 @@ pub const BOUNDARY_CONTEXT_BYTES: usize = 4096;
 /// offset (a hostile run of thousands of combining marks or flag letters), the answer is
 /// `false`, which makes the caller refuse rather than guess.
 pub fn is_cluster_boundary(text: &IndexedText, cp: usize) -> bool {
-    let Some(byte) = text.byte_of(cp) else { return false };
-    let s = text.as_str();
+    text.byte_of(cp).is_some_and(|byte| is_cluster_boundary_at_byte(text.as_str(), byte))
+}
+
+/// [`is_cluster_boundary`] for an offset already converted to bytes (`byte` must be a
+/// char boundary of `s`, as [`IndexedText::byte_of`] gives), for callers that need the
+/// byte offset anyway.
+pub fn is_cluster_boundary_at_byte(s: &str, byte: usize) -> bool {
     if byte == 0 || byte == s.len() {
         return true;
     }
