@@ -160,3 +160,27 @@ test('the two examples with the keyboard alone', async () => {
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('relabelling keeps the keyboard where it was in the inspector', async () => {
+  // A keyboard user on the inspector's Delete button presses 2, 3, 1: the label's own
+  // fields change, the button (the same element) keeps the focus, so Tab goes on from it.
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await dragOver(page, 'John Kirby');
+  await page.keyboard.press('1');
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  const del = inspector.getByRole('button', { name: 'Delete annotation' });
+  await del.focus();
+  await del.evaluate((el) => { el.dataset.probe = 'focused'; });
+  for (const [key, label, field] of [['2', 'Event', 'Modality'], ['3', 'Claim', 'Stance'], ['1', 'Actor', null]]) {
+    await page.keyboard.press(key);
+    await page.locator(`article mark.sel[data-label="${label}"]`).first().waitFor();
+    if (field) await inspector.getByLabel(field, { exact: true }).waitFor();
+    else await inspector.getByRole('combobox', { name: 'Same actor as' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.probe), 'focused', `focus after ${key} (${label})`);
+  }
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('.inspector') !== null), true, 'Tab goes on inside the inspector');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

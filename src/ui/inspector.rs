@@ -90,81 +90,61 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         .iter()
         .filter(|r| r.to == a.id || anns.entity_of(&a.id).is_some_and(|e| e.id == r.to))
         .collect();
-    html! {
-        <section class="selected inspector" aria-label="Inspector">
-            <h2>
-                <span class={classes!("chip", label_class(anns, &a.label))}>{ &a.label }</span>
-                { " " }<q>{ quote_of(&props.doc, a) }</q>
-            </h2>
-            <p class="meta">
-                { format!("Code points {}–{} · {} character{}", a.span.start(), a.span.end(), a.span.len_cp(), plural(a.span.len_cp())) }
-            </p>
-            <div class="row">
-                <button type="button" class="danger" onclick={ondelete}>{ "Delete annotation" }</button>
+    // The section's children are keyed, so that yew matches them by key and not by
+    // position. Unkeyed, yew lines children up from the end, and a relabel (an Actor's
+    // parts become an Event's) rebuilt the header and morphed one label's fields into
+    // another's. Keyed, a relabel replaces only the label's own part ("fields-…"), and
+    // selecting another annotation of the same label updates the parts in place.
+    let mut parts: Vec<Html> = Vec::with_capacity(8);
+    parts.push(html! {
+        <h2 key="head">
+            <span class={classes!("chip", label_class(anns, &a.label))}>{ &a.label }</span>
+            { " " }<q>{ quote_of(&props.doc, a) }</q>
+        </h2>
+    });
+    parts.push(html! {
+        <p key="meta" class="meta">
+            { format!("Code points {}–{} · {} character{}", a.span.start(), a.span.end(), a.span.len_cp(), plural(a.span.len_cp())) }
+        </p>
+    });
+    parts.push(html! {
+        <div key="row" class="row">
+            <button type="button" class="danger" onclick={ondelete}>{ "Delete annotation" }</button>
+        </div>
+    });
+    if !others.is_empty() {
+        parts.push(html! {
+            <div key="here" class="here">
+                <p>{ format!("Also at this place ({} more; click the text again to cycle):", others.len()) }</p>
+                <ul>
+                    { for others.iter().map(|o| {
+                        let (onclick, onkeydown) = super::list::activate(&d, Msg::Select(Some(o.id.clone()), None));
+                        html! {
+                            <li class="entry" tabindex="0" {onclick} {onkeydown}>
+                                <span class={classes!("chip", label_class(anns, &o.label))}>{ &o.label }</span>{ " " }
+                                <span class="quote">{ quote_of(&props.doc, o) }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
             </div>
-            if !others.is_empty() {
-                <div class="here">
-                    <p>{ format!("Also at this place ({} more; click the text again to cycle):", others.len()) }</p>
-                    <ul>
-                        { for others.iter().map(|o| {
-                            let (onclick, onkeydown) = super::list::activate(&d, Msg::Select(Some(o.id.clone()), None));
-                            html! {
-                                <li class="entry" tabindex="0" {onclick} {onkeydown}>
-                                    <span class={classes!("chip", label_class(anns, &o.label))}>{ &o.label }</span>{ " " }
-                                    <span class="quote">{ quote_of(&props.doc, o) }</span>
-                                </li>
-                            }
-                        }) }
-                    </ul>
-                </div>
-            }
+        });
+    }
+    parts.push(html! {
+        <div key={format!("fields-{}", a.label)} class="fields">
             if !roles.is_empty() {
                 <h3>{ if a.label == "Event" { "Frame" } else { "Attribution and links" } }</h3>
                 { for roles.iter().map(|role| slot(props, role)) }
             }
-            { for schema.attrs_of(&a.label).map(|def| {
-                let id = a.id.clone();
-                let key = def.id.clone();
-                let value = a.attrs.get(&def.id).cloned().unwrap_or_default();
-                let input_id = format!("attr-{}", def.id);
-                match &def.kind {
-                    AttrKind::Choice(options) => {
-                        let d = d.clone();
-                        let onchange = Callback::from(move |e: Event| {
-                            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-                            let value = (!v.is_empty()).then_some(v);
-                            d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
-                        });
-                        html! {
-                            <div class="field">
-                                <label for={input_id.clone()}>{ &def.name }</label>
-                                <select id={input_id} {onchange}>
-                                    <option value="" selected={value.is_empty()}>{ "—" }</option>
-                                    { for options.iter().map(|o| html! { <option value={o.clone()} selected={*o == value}>{ o }</option> }) }
-                                </select>
-                            </div>
-                        }
-                    }
-                    AttrKind::Text => {
-                        let d = d.clone();
-                        let onchange = Callback::from(move |e: Event| {
-                            let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
-                            let value = (!v.trim().is_empty()).then_some(v);
-                            d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
-                        });
-                        html! {
-                            <div class="field">
-                                <label for={input_id.clone()}>{ &def.name }</label>
-                                <input id={input_id} type="text" value={value} {onchange} />
-                            </div>
-                        }
-                    }
-                }
-            }) }
+            { for schema.attrs_of(&a.label).map(|def| attr_field(&d, a, def)) }
             if a.label == "Actor" {
                 { entity_section(props) }
             }
-            if !incoming.is_empty() {
+        </div>
+    });
+    if !incoming.is_empty() {
+        parts.push(html! {
+            <div key="incoming" class="incoming">
                 <h3>{ "Pointed at by" }</h3>
                 <ul class="links">
                     { for incoming.iter().map(|r| {
@@ -181,9 +161,55 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         }
                     }) }
                 </ul>
-            }
-            { note(props) }
+            </div>
+        });
+    }
+    parts.push(note(props));
+    html! {
+        <section class="selected inspector" aria-label="Inspector">
+            { for parts }
         </section>
+    }
+}
+
+/// One attribute of the schema as a labelled select or text field.
+fn attr_field(d: &Callback<Msg>, a: &Annotation, def: &crate::model::schema::AttrDef) -> Html {
+    let id = a.id.clone();
+    let key = def.id.clone();
+    let value = a.attrs.get(&def.id).cloned().unwrap_or_default();
+    let input_id = format!("attr-{}", def.id);
+    match &def.kind {
+        AttrKind::Choice(options) => {
+            let d = d.clone();
+            let onchange = Callback::from(move |e: Event| {
+                let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                let value = (!v.is_empty()).then_some(v);
+                d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
+            });
+            html! {
+                <div class="field">
+                    <label for={input_id.clone()}>{ &def.name }</label>
+                    <select id={input_id} {onchange}>
+                        <option value="" selected={value.is_empty()}>{ "—" }</option>
+                        { for options.iter().map(|o| html! { <option value={o.clone()} selected={*o == value}>{ o }</option> }) }
+                    </select>
+                </div>
+            }
+        }
+        AttrKind::Text => {
+            let d = d.clone();
+            let onchange = Callback::from(move |e: Event| {
+                let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                let value = (!v.trim().is_empty()).then_some(v);
+                d.emit(Msg::Apply(Action::SetAttr { id: id.clone(), key: key.clone(), value, at: now() }));
+            });
+            html! {
+                <div class="field">
+                    <label for={input_id.clone()}>{ &def.name }</label>
+                    <input id={input_id} type="text" value={value} {onchange} />
+                </div>
+            }
+        }
     }
 }
 
@@ -333,7 +359,7 @@ fn note(props: &InspectorProps) -> Html {
         d.emit(Msg::Apply(Action::SetNote { id: id.clone(), note, at: now() }));
     });
     html! {
-        <div class="field note">
+        <div key="note" class="field note">
             <label for="note">{ "Note" }</label>
             <textarea id="note" rows="3" value={props.ann.note.clone()} {onchange} aria-keyshortcuts="n" placeholder="A note (saved when you leave the field; key n)" />
         </div>
