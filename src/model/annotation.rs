@@ -22,6 +22,12 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rustc_hash::FxBuildHasher;
+
+/// The import's tables (see [`AnnotationSet::add_all`]).
+type FxHashSet<K> = HashSet<K, FxBuildHasher>;
+type FxHashMap<K, V> = HashMap<K, V, FxBuildHasher>;
 use std::fmt;
 use std::rc::Rc;
 
@@ -637,12 +643,16 @@ impl AnnotationSet {
         // Checked first, against tables that borrow the ids and labels (no copies);
         // then the accepted ones are moved in.
         let results: Vec<Result<(), Refusal>> = {
+            // Fx, not std's SipHash: in the browser std's hash keys are not random
+            // (wasm32-unknown-unknown has no entropy source; they come from two
+            // allocation addresses), so SipHash bought no resistance to crafted keys
+            // there, only time: about a tenth of an L file's first import.
             let n_ids = self.items.len() + self.entities.len() + self.relations.len() + anns.len();
-            let mut ids: HashSet<&str> = HashSet::with_capacity(n_ids);
+            let mut ids: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(n_ids, FxBuildHasher);
             ids.extend(self.items.iter().map(|a| a.id.as_str()));
             ids.extend(self.entities.iter().map(|e| e.id.as_str()));
             ids.extend(self.relations.iter().map(|r| r.id.as_str()));
-            let mut spans: HashMap<(Span, &str), &AnnId> = HashMap::with_capacity(self.items.len() + anns.len());
+            let mut spans: FxHashMap<(Span, &str), &AnnId> = FxHashMap::with_capacity_and_hasher(self.items.len() + anns.len(), FxBuildHasher);
             spans.extend(self.items.iter().map(|a| ((a.span, a.label.as_str()), &a.id)));
             anns.iter()
                 .map(|ann| {
@@ -674,7 +684,7 @@ impl AnnotationSet {
     /// [`Self::add_all`]'s checks of one annotation, given the ids in use and the
     /// (span, label) pairs taken. Not inlined: see `formats::native::Item`.
     #[inline(never)]
-    fn check_new(&self, ann: &Annotation, ids: &HashSet<&str>, spans: &HashMap<(Span, &str), &AnnId>) -> Result<(), Refusal> {
+    fn check_new(&self, ann: &Annotation, ids: &FxHashSet<&str>, spans: &FxHashMap<(Span, &str), &AnnId>) -> Result<(), Refusal> {
         Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
         if self.labels().get(&ann.label).is_none() {
             return Err(Refusal::UnknownLabel(ann.label.clone()));
