@@ -107,11 +107,29 @@ async function heap(context, page, dir) {
   return { js: m.JSHeapUsedSize, wasm, total: m.JSHeapUsedSize + wasm, nodes: m.Nodes, renderer: rendererPss(dir) };
 }
 
-/** One fresh page load of one variant of one case; every figure once. */
+/** One fresh page load of one variant of one case; every figure once. A load that
+    has not finished after 3 minutes is closed and tried once more, and the retry is
+    logged: twice (sessions 4 and 5) an L run stopped in the middle with an idle
+    browser, and the whole benchmark waited for it forever. */
 async function runOnce(server, variant, c, file) {
-  const { context, dir } = await launch();
+  for (let attempt = 1; ; attempt++) {
+    const { context, dir } = await launch();
+    try {
+      return await withTimeout(measure(context, dir, server, variant, c, file), 180000, `${path.basename(file)} ${variant} load`);
+    } catch (e) {
+      if (attempt > 1 || !/^timeout/.test(e.message)) throw e;
+      console.log(`${e.message} after 3 minutes: closed, trying once more`);
+    } finally {
+      await context.close().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The figures of one page load, in a fresh browser `context` (profile in `dir`). */
+async function measure(context, dir, server, variant, c, file) {
   const out = {};
-  try {
+  {
     await context.addInitScript({ content: PROBE });
     const page = context.pages()[0] || await context.newPage();
     const problems = [];
@@ -215,9 +233,6 @@ async function runOnce(server, variant, c, file) {
       }
     }
     if (problems.length) out.problems = problems;
-  } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(dir, { recursive: true, force: true });
   }
   return out;
 }
