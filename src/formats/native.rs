@@ -156,7 +156,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Item<T> {
 /// Whether a file's raw `labels` passes the checks the whole file gets on the careful
 /// way: its depth where it lies in `json` (one level down), and no key twice.
 fn labels_ok(json: &str, raw: &RawValue) -> bool {
-    let offset = raw.get().as_ptr() as usize - json.as_ptr() as usize;
+    let offset = (raw.get().as_ptr() as usize).saturating_sub(json.as_ptr() as usize);
     super::check_depth_within(raw.get(), 1, offset).is_ok() && check_unique_keys(raw.get()).is_ok()
 }
 

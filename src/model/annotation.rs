@@ -22,19 +22,19 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-use rustc_hash::FxBuildHasher;
-
-/// The import's tables (see [`AnnotationSet::add_all`]).
-type FxHashSet<K> = HashSet<K, FxBuildHasher>;
-type FxHashMap<K, V> = HashMap<K, V, FxBuildHasher>;
 use std::fmt;
 use std::rc::Rc;
+
+use rustc_hash::FxBuildHasher;
 
 use super::label::LabelSet;
 use super::schema::{Schema, MAX_TEXT};
 use super::span::{Span, SpanError};
 use super::time::Timestamp;
+
+/// The import's tables (see [`AnnotationSet::add_all`]).
+type FxHashSet<K> = HashSet<K, FxBuildHasher>;
+type FxHashMap<K, V> = HashMap<K, V, FxBuildHasher>;
 
 /// An id of an annotation, a relation or an entity: unique within a document,
 /// opaque, 1 to 64 printable ASCII characters.
