@@ -109,8 +109,9 @@ async function heap(context, page, dir) {
 
 /** One fresh page load of one variant of one case; every figure once. A load that
     has not finished after 3 minutes is closed and tried once more, and the retry is
-    logged: twice (sessions 4 and 5) an L run stopped in the middle with an idle
-    browser, and the whole benchmark waited for it forever. */
+    logged: three times (once in session 4, twice in session 5, in floor and app runs
+    alike) an L page load stopped in the middle with an idle browser, and the whole
+    benchmark waited for it forever. */
 async function runOnce(server, variant, c, file) {
   for (let attempt = 1; ; attempt++) {
     const { context, dir } = await launch();
