@@ -421,22 +421,7 @@ impl AnnotationSet {
     pub fn apply(&mut self, action: Action) -> Result<Action, Refusal> {
         match action {
             Action::Add(ann) => {
-                Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
-                if self.labels().get(&ann.label).is_none() {
-                    return Err(Refusal::UnknownLabel(ann.label));
-                }
-                if self.is_known(&ann.id) {
-                    return Err(Refusal::DuplicateId(ann.id));
-                }
-                if let Some(existing) = self.find_duplicate(ann.span, &ann.label) {
-                    return Err(Refusal::Duplicate { existing: existing.id.clone() });
-                }
-                if ann.note.chars().count() > MAX_TEXT {
-                    return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
-                }
-                for (k, v) in &ann.attrs {
-                    self.schema.check_attr(&ann.label, k, v).map_err(Refusal::Schema)?;
-                }
+                self.check_new(&ann, &|id| self.is_known(id), &|span, label| self.find_duplicate(span, label).map(|a| a.id.clone()))?;
                 let undo = Action::Remove { id: ann.id.clone() };
                 self.insert_sorted(ann);
                 Ok(undo)
@@ -656,7 +641,7 @@ impl AnnotationSet {
             spans.extend(self.items.iter().map(|a| ((a.span, a.label.as_str()), &a.id)));
             anns.iter()
                 .map(|ann| {
-                    let check = self.check_new(ann, &ids, &spans);
+                    let check = self.check_new(ann, &|id| ids.contains(id.as_str()), &|span, label| spans.get(&(span, label)).map(|&id| id.clone()));
                     if check.is_ok() {
                         ids.insert(ann.id.as_str());
                         spans.insert((ann.span, ann.label.as_str()), &ann.id);
@@ -681,19 +666,20 @@ impl AnnotationSet {
         results
     }
 
-    /// [`Self::add_all`]'s checks of one annotation, given the ids in use and the
-    /// (span, label) pairs taken. Not inlined: see `formats::native::Item`.
+    /// The checks of a new annotation, for [`Action::Add`] and [`Self::add_all`]: each
+    /// says how an id is known to be in use (`id_taken`) and which annotation already
+    /// has a (span, label) pair (`span_taken`). Not inlined: see `formats::native::Item`.
     #[inline(never)]
-    fn check_new(&self, ann: &Annotation, ids: &FxHashSet<&str>, spans: &FxHashMap<(Span, &str), &AnnId>) -> Result<(), Refusal> {
+    fn check_new(&self, ann: &Annotation, id_taken: &dyn Fn(&AnnId) -> bool, span_taken: &dyn Fn(Span, &str) -> Option<AnnId>) -> Result<(), Refusal> {
         Span::new(ann.span.start(), ann.span.end(), self.len_cp).map_err(Refusal::BadSpan)?;
         if self.labels().get(&ann.label).is_none() {
             return Err(Refusal::UnknownLabel(ann.label.clone()));
         }
-        if ids.contains(ann.id.as_str()) {
+        if id_taken(&ann.id) {
             return Err(Refusal::DuplicateId(ann.id.clone()));
         }
-        if let Some(existing) = spans.get(&(ann.span, ann.label.as_str())) {
-            return Err(Refusal::Duplicate { existing: (*existing).clone() });
+        if let Some(existing) = span_taken(ann.span, &ann.label) {
+            return Err(Refusal::Duplicate { existing });
         }
         if ann.note.chars().count() > MAX_TEXT {
             return Err(Refusal::Schema(format!("the note is longer than {MAX_TEXT} characters")));
