@@ -68,3 +68,59 @@ test('a long document: text at once, every mark in the end, and new marks at onc
   assert.equal(added.quote.exact, c.target);
   await context.close();
 });
+
+test('the list scrolls in its own box beside the inspector, windowed wherever it is scrolled', async () => {
+  const c = makeCase('M');
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await importFile(page, 'M.spantag.json', c.json);
+  await page.getByRole('dialog').getByRole('button', { name: 'Open' }).click();
+  await page.waitForFunction((n) => document.querySelector('.ann-list li')?.getAttribute('aria-setsize') === String(n), c.n);
+  // The entries at the top and at the bottom of what the box shows, by their positions.
+  const shown = () => page.evaluate(() => {
+    const box = document.querySelector('.list-scroll').getBoundingClientRect();
+    // (Entries are 2 px apart: look a few pixels up if the point falls between two.)
+    const li = (y) => document.elementFromPoint(box.left + 60, y)?.closest('.ann-list li')?.getAttribute('aria-posinset');
+    const at = (y) => li(y) ?? li(y - 4) ?? null;
+    return { top: at(box.top + 10), bottom: at(Math.min(box.bottom, innerHeight) - 10), height: box.height };
+  });
+  const scrollList = async (row) => {
+    await page.evaluate((y) => { document.querySelector('.list-scroll').scrollTop = y; }, row * 38);
+    await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+  };
+  await scrollList(600);
+  let s = await shown();
+  assert.ok(s.top && Math.abs(Number(s.top) - 601) <= 1, `entry 601 at the top of the list box, not ${s.top}`);
+  assert.ok(s.bottom && Number(s.bottom) > Number(s.top), 'entries fill the box to its bottom');
+
+  // Selecting an entry opens the inspector above the list; relabelling it to Event (a
+  // taller inspector) keeps the list box in the window, filled, where it was scrolled.
+  await page.locator(`.ann-list li[aria-posinset="${s.top}"]`).click();
+  await page.getByRole('region', { name: 'Inspector' }).waitFor();
+  const before = await page.evaluate(() => document.querySelector('.list-scroll').scrollTop);
+  await page.keyboard.press('2');
+  await page.getByRole('region', { name: 'Inspector' }).getByText('Frame').waitFor();
+  s = await shown();
+  const after = await page.evaluate(() => document.querySelector('.list-scroll').scrollTop);
+  assert.equal(after, before, 'the list kept its scroll position');
+  assert.ok(s.height >= 150, `the list box keeps room for entries (${s.height} px)`);
+  assert.ok(s.top && s.bottom, `the list box still shows entries from top to bottom (${s.top}–${s.bottom})`);
+  const panel = await page.evaluate(() => { const r = document.querySelector('.panel').getBoundingClientRect(); return r.bottom <= innerHeight + 1; });
+  assert.ok(panel, 'the panel fits the window');
+  await scrollList(c.n);
+  const lastShown = await page.evaluate((n) => {
+    const box = document.querySelector('.list-scroll').getBoundingClientRect();
+    const r = document.querySelector(`.ann-list li[aria-posinset="${n}"]`)?.getBoundingClientRect();
+    return !!r && r.top >= box.top && r.bottom <= box.bottom && r.bottom <= innerHeight;
+  }, c.n);
+  assert.ok(lastShown, 'at the end of the list its last entry is shown whole, inside the box and the window');
+
+  // On a narrow screen the page scrolls the list, and the window follows the page.
+  await page.setViewportSize({ width: 700, height: 800 });
+  await page.evaluate(() => { const ol = document.querySelector('.ann-list'); scrollTo(0, ol.getBoundingClientRect().top + scrollY + 38 * 300); });
+  await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+  const mid = await page.evaluate(() => document.elementFromPoint(100, 400)?.closest('.ann-list li')?.getAttribute('aria-posinset') ?? null);
+  assert.ok(mid && Math.abs(Number(mid) - 311) <= 2, `entry about 311 in the middle of the window, not ${mid}`);
+  await context.close();
+});

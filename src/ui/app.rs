@@ -107,14 +107,16 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // The panel sticks just below the toolbar, whose height depends on the window width.
+    // The panel sticks just below the toolbar and ends above the status line, whose
+    // heights depend on the window width.
     use_effect_with((), move |_| {
         let measure = || {
             let doc = gloo_utils_document();
-            if let (Some(bar), Some(root)) = (doc.query_selector(".toolbar").ok().flatten(), doc.document_element()) {
-                let h = bar.get_bounding_client_rect().height().round() as i32;
-                if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = root.style().set_property("--header-h", &format!("{h}px"));
+            let Some(root) = doc.document_element().and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+            for (selector, var) in [(".toolbar", "--header-h"), (".footer", "--footer-h")] {
+                if let Some(el) = doc.query_selector(selector).ok().flatten() {
+                    let h = el.get_bounding_client_rect().height().round() as i32;
+                    let _ = root.style().set_property(var, &format!("{h}px"));
                 }
             }
         };
@@ -458,29 +460,33 @@ pub fn App(props: &AppProps) -> Html {
                     <FormatsMenu doc={state.doc.clone()} anns={state.anns.clone()} onimport={onformat_import} onnotice={onformat_notice} />
                 </div>
             </header>
-            if let Some(n) = &state.notice {
-                <div class={classes!("notice", n.is_error.then_some("error"))} role={if n.is_error { "alert" } else { "status" }}>
-                    <p>{ &n.text }</p>
-                    if !n.details.is_empty() {
-                        <ul>{ for n.details.iter().take(50).map(|d| html! { <li>{ d }</li> }) }</ul>
-                        if n.details.len() > 50 { <p>{ format!("…and {} more.", n.details.len() - 50) }</p> }
-                    }
-                    if state.damaged_key.is_some() || state.save == SaveStatus::Blocked {
-                        <button type="button" onclick={ondamaged.clone()}>{ "Download damaged data" }</button>
-                    }
-                    <button type="button" class="dismiss" onclick={ondismiss} aria-label="Dismiss message">{ "×" }</button>
-                </div>
-            }
             <main class="layout">
-                if state.view == View::Events {
-                    <EventsTable doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()} dispatch={dispatch.clone()} />
-                } else {
-                    <div class="article-wrap">
-                        <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
-                            selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
-                        <LinkLayer anns={state.anns.clone()} selected={state.selected.clone()} hover={state.hover.clone()} show_all={state.show_all_links} />
-                    </div>
-                }
+                // The notice sits above the article, not above the whole layout, so that
+                // the panel beside it starts just below the toolbar and fits the window.
+                <div class="main-col">
+                    if let Some(n) = &state.notice {
+                        <div class={classes!("notice", n.is_error.then_some("error"))} role={if n.is_error { "alert" } else { "status" }}>
+                            <p>{ &n.text }</p>
+                            if !n.details.is_empty() {
+                                <ul>{ for n.details.iter().take(50).map(|d| html! { <li>{ d }</li> }) }</ul>
+                                if n.details.len() > 50 { <p>{ format!("…and {} more.", n.details.len() - 50) }</p> }
+                            }
+                            if state.damaged_key.is_some() || state.save == SaveStatus::Blocked {
+                                <button type="button" onclick={ondamaged.clone()}>{ "Download damaged data" }</button>
+                            }
+                            <button type="button" class="dismiss" onclick={ondismiss} aria-label="Dismiss message">{ "×" }</button>
+                        </div>
+                    }
+                    if state.view == View::Events {
+                        <EventsTable doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()} dispatch={dispatch.clone()} />
+                    } else {
+                        <div class="article-wrap">
+                            <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
+                                selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
+                            <LinkLayer anns={state.anns.clone()} selected={state.selected.clone()} hover={state.hover.clone()} show_all={state.show_all_links} />
+                        </div>
+                    }
+                </div>
                 <Panel doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()}
                     filter={state.filter.clone()} here={state.here.clone()} armed={state.armed.clone()} dispatch={dispatch.clone()} />
             </main>

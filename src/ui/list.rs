@@ -11,9 +11,10 @@
 //! px, fixed in `style.css`), so only the entries near the visible part of the list
 //! are rendered, and the list's top and bottom padding stand for the others (set
 //! through the CSSOM, which a strict Content-Security-Policy allows). The window
-//! follows the scrolling of the panel or the page, and jumps to the selected entry
+//! follows the scrolling of the list's box or the page, and jumps to the selected entry
 //! whenever the selection changes, so that the selected entry is always in the DOM
-//! and the app can scroll it into view.
+//! and the app can scroll it into view. The window is the part of the list that both
+//! its scroller and the viewport show.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,12 +63,17 @@ struct Window {
     visible: usize,
 }
 
-/// The window for the list element `ol` as it lies in the viewport now.
+/// The window for the list element `ol` as it lies in the viewport now: it starts at
+/// the top of what both its scroller (the panel's list box on wide screens; on narrow
+/// ones the box is as tall as the list and the page scrolls) and the viewport show.
 fn measure(ol: &web_sys::Element) -> Window {
     let r = ol.get_bounding_client_rect();
     let vh = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(1000.0);
-    let above = (-r.top()).max(0.0);
+    let top = scroll_parent(ol).map_or(0.0, |p| p.get_bounding_client_rect().top().max(0.0));
+    let above = (top - r.top()).max(0.0);
     let first_row = (above / ROW as f64) as usize;
+    // The box can grow without a scroll (when the inspector closes): count the rows
+    // of the whole viewport, which no box is taller than.
     Window { first: first_row.saturating_sub(OVERSCAN) / STEP * STEP, visible: (vh / ROW as f64).ceil() as usize + 1 }
 }
 
@@ -79,9 +85,9 @@ fn set_style(el: &web_sys::Element, prop: &str, value: &str) {
     }
 }
 
-/// The panel that scrolls the list on wide screens (narrow screens scroll the page).
+/// The box that scrolls the list on wide screens (narrow screens scroll the page).
 fn scroll_parent(el: &web_sys::Element) -> Option<web_sys::Element> {
-    el.closest(".panel").ok().flatten()
+    el.closest(".list-scroll").ok().flatten()
 }
 
 /// The annotation list.
@@ -97,7 +103,7 @@ pub fn AnnList(props: &AnnListProps) -> Html {
     });
     let n = shown.len();
 
-    // Follow scrolling (of the panel and of the page) and resizing.
+    // Follow scrolling (of the list's box and of the page) and resizing.
     {
         let ol_ref = ol_ref.clone();
         let win = win.clone();

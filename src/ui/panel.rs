@@ -1,6 +1,10 @@
 //! The side panel: the selected annotation, per-label counts and filter, and the list
 //! of every annotation in text order.
 //!
+//! On wide screens the list scrolls in its own box (`.list-scroll`, see `style.css`),
+//! below the inspector and the filters, so that a change of the inspector's height
+//! does not move the list.
+//!
 //! The list's accessible name is "Annotations", and each entry's text holds its
 //! label and its quoted text: tests rely on both.
 
@@ -59,14 +63,16 @@ pub fn Panel(props: &PanelProps) -> Html {
                 { filter_button(None, "All".into(), total, None) }
                 { for counts.iter().map(|(id, n)| filter_button(Some(id.clone()), id.clone(), *n, labels.index_of(id).map(|i| format!("l{i}")))) }
             </div>
-            <AnnList doc={props.doc.clone()} anns={props.anns.clone()} selected={props.selected.clone()}
-                filter={props.filter.clone()} dispatch={props.dispatch.clone()} />
-            if n_shown == 0 {
-                <p class="empty">{
-                    if total == 0 { "No annotations yet. Select text in the article (or press f to find it), then press 1 (Actor), 2 (Event), 3 (Claim) or 4 (Cue).".to_owned() }
-                    else { format!("No {} annotations.", props.filter.clone().unwrap_or_default()) }
-                }</p>
-            }
+            <div class="list-scroll">
+                <AnnList doc={props.doc.clone()} anns={props.anns.clone()} selected={props.selected.clone()}
+                    filter={props.filter.clone()} dispatch={props.dispatch.clone()} />
+                if n_shown == 0 {
+                    <p class="empty">{
+                        if total == 0 { "No annotations yet. Select text in the article (or press f to find it), then press 1 (Actor), 2 (Event), 3 (Claim) or 4 (Cue).".to_owned() }
+                        else { format!("No {} annotations.", props.filter.clone().unwrap_or_default()) }
+                    }</p>
+                }
+            </div>
         </aside>
     }
 }
