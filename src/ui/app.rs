@@ -55,9 +55,12 @@ pub fn App(props: &AppProps) -> Html {
     let file_ref = use_node_ref();
     let latest: Rc<RefCell<Rc<AppState>>> = use_mut_ref(|| Rc::new((*props.initial).clone()));
     *latest.borrow_mut() = Rc::new((*state).clone());
+    // One callback for the component's whole life, so that the children's props stay
+    // equal from one render to the next unless what they show changed (yew compares
+    // callbacks by identity): an unchanged list entry is then not rendered again.
     let dispatch: Callback<Msg> = {
-        let state = state.clone();
-        Callback::from(move |m| state.dispatch(m))
+        let dispatcher = state.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |m| dispatcher.dispatch(m)))).clone()
     };
 
     // Label styles come from the label set, through the CSSOM.

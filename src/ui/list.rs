@@ -9,8 +9,9 @@
 //! Windowing: with 10,000 annotations a full list costs more DOM than the article
 //! itself, and every edit would diff it. Every entry has the same height ([`ROW`]
 //! px, fixed in `style.css`), so only the entries near the visible part of the list
-//! are rendered, and the list's top and bottom padding stand for the others (set
-//! through the CSSOM, which a strict Content-Security-Policy allows). The window
+//! are rendered: the list has the height of all its entries, and its top padding
+//! stands for those above the window (both set through the CSSOM, which a strict
+//! Content-Security-Policy allows). The window
 //! follows the scrolling of the list's box or the page, and jumps to the selected entry
 //! whenever the selection changes, so that the selected entry is always in the DOM
 //! and the app can scroll it into view. The window is the part of the list that both
@@ -151,23 +152,29 @@ pub fn AnnList(props: &AnnListProps) -> Html {
     let from = win.borrow().first.min(n.saturating_sub(count));
     let to = (from + count).min(n);
 
-    // The padding stands for the entries outside the window.
+    // The list is as tall as all its entries, whichever are in the DOM, and its top
+    // padding stands for the entries above the window. A fixed height, rather than a
+    // bottom padding, because the entries (components) are attached one by one after
+    // this list: a layout in between must not see a shorter list, or the browser
+    // would clamp the scroll position of the list's box.
     {
         let ol_ref = ol_ref.clone();
-        use_effect_with((from, to, n), move |&(from, to, n)| {
+        use_effect_with((from, n), move |&(from, n)| {
             if let Some(ol) = ol_ref.cast::<web_sys::Element>() {
+                set_style(&ol, "height", &format!("{}px", n * ROW));
                 set_style(&ol, "padding-top", &format!("{}px", from * ROW));
-                set_style(&ol, "padding-bottom", &format!("{}px", (n - to) * ROW));
             }
         });
     }
 
     let items = props.anns.items();
+    let labels = props.anns.labels();
     html! {
         <ol ref={ol_ref} class="ann-list" aria-label="Annotations">
             { for shown[from..to].iter().enumerate().map(|(k, &i)| {
                 let a = &items[i];
-                entry(a, &props.doc, &props.anns, props.selected.as_ref() == Some(&a.id), &props.dispatch, from + k, n)
+                html! { <Entry key={a.id.as_str()} ann={a.clone()} doc={props.doc.clone()} label_idx={labels.index_of(&a.label).unwrap_or(0)}
+                    selected={props.selected.as_ref() == Some(&a.id)} pos={from + k} {n} dispatch={props.dispatch.clone()} /> }
             }) }
         </ol>
     }
@@ -189,16 +196,32 @@ pub fn activate(dispatch: &Callback<Msg>, msg: Msg) -> (Callback<MouseEvent>, Ca
     (onclick, onkeydown)
 }
 
-fn entry(a: &Annotation, doc: &Document, anns: &AnnotationSet, is_selected: bool, dispatch: &Callback<Msg>, pos: usize, n: usize) -> Html {
-    let (onclick, onkeydown) = activate(dispatch, Msg::Select(Some(a.id.clone()), Some(ScrollTarget::Article)));
-    let label_idx = anns.labels().index_of(&a.label).unwrap_or(0);
+/// Properties of [`Entry`]: all compared cheaply (the annotation by pointer first), so
+/// that an edit renders again only the entries it changed.
+#[derive(Properties, PartialEq)]
+struct EntryProps {
+    ann: Rc<Annotation>,
+    doc: Rc<Document>,
+    label_idx: usize,
+    selected: bool,
+    /// Its place among the entries shown, from 0, and how many there are.
+    pos: usize,
+    n: usize,
+    dispatch: Callback<Msg>,
+}
+
+/// One entry of the list.
+#[component]
+fn Entry(props: &EntryProps) -> Html {
+    let a = &props.ann;
+    let (onclick, onkeydown) = activate(&props.dispatch, Msg::Select(Some(a.id.clone()), Some(ScrollTarget::Article)));
     html! {
-        <li key={a.id.as_str()} class={classes!("entry", is_selected.then_some("sel"))} data-id={a.id.to_string()}
-            tabindex="0" aria-current={is_selected.then_some("true")} aria-posinset={(pos + 1).to_string()} aria-setsize={n.to_string()}
+        <li class={classes!("entry", props.selected.then_some("sel"))} data-id={a.id.to_string()}
+            tabindex="0" aria-current={props.selected.then_some("true")} aria-posinset={(props.pos + 1).to_string()} aria-setsize={props.n.to_string()}
             {onclick} {onkeydown}>
-            <span class={classes!("chip", format!("l{label_idx}"))}>{ &a.label }</span>
+            <span class={classes!("chip", format!("l{}", props.label_idx))}>{ &a.label }</span>
             { " " }
-            <span class="quote">{ quote_of(doc, a) }</span>
+            <span class="quote">{ quote_of(&props.doc, a) }</span>
         </li>
     }
 }
