@@ -130,11 +130,11 @@ struct FileWhole<'a> {
     #[serde(borrow)]
     labels: Option<&'a RawValue>,
     #[serde(borrow)]
-    annotations: Vec<Item<AnnotationStrict<'a>>>,
+    annotations: Items<AnnotationStrict<'a>>,
     #[serde(default)]
-    relations: Vec<Item<RelationStrict>>,
+    relations: Items<RelationStrict>,
     #[serde(default)]
-    entities: Vec<Item<EntityStrict>>,
+    entities: Items<EntityStrict>,
 }
 
 /// One item of a list, read by a function of its own.
@@ -150,6 +150,37 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Item<T> {
     #[inline(never)]
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::deserialize(d).map(Item)
+    }
+}
+
+/// A list of items, read by a function of its own, so that the loop over a file's
+/// items is not inlined into [`import`]: a function whose loop runs many times is
+/// optimised by the engine in the background, and [`import`], the largest function of
+/// the bundle and called once per file, took a core for about 65 ms doing so while
+/// the file was read and opened (a trace of an L import: a third of all optimising
+/// compilation). Small functions like this one are cheap to optimise and their later
+/// calls use it.
+struct Items<T>(Vec<Item<T>>);
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Items<T> {
+    #[inline(never)]
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::deserialize(d).map(Items)
+    }
+}
+
+impl<T> Items<T> {
+    /// The items in the shape the checks take, each parsed (`Some`). Not inlined: see
+    /// [`Items`].
+    #[inline(never)]
+    fn parsed<U: From<T>>(self) -> Vec<Option<U>> {
+        self.0.into_iter().map(|x| Some(x.0.into())).collect()
     }
 }
 
@@ -473,13 +504,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     let (d, annotations, entities, relations): Parsed<'_> = match file {
         Read::Whole(whole) => {
             check_unit(&whole.offset_unit)?;
-            let (a, e, r) = (whole.annotations, whole.entities, whole.relations);
-            (
-                whole.document.into(),
-                a.into_iter().map(|x| Some(x.0.into())).collect(),
-                e.into_iter().map(|x| Some(x.0.into())).collect(),
-                r.into_iter().map(|x| Some(x.0.into())).collect(),
-            )
+            (whole.document.into(), whole.annotations.parsed(), whole.entities.parsed(), whole.relations.parsed())
         }
         Read::Parts(file) => {
             check_unit(&part::<String>(file.offset_unit, "offset_unit")?)?;
@@ -505,24 +530,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
         )));
     }
     let mut set = AnnotationSet::new(len, schema.clone());
-    // Annotations are checked one by one against the text, then added in one pass
-    // (an L file has 10,000 of them: adding them singly would be quadratic).
-    let (mut indices, mut anns) = (Vec::with_capacity(annotations.len()), Vec::with_capacity(annotations.len()));
-    for (index, item) in annotations.into_iter().enumerate() {
-        let Some(item) = item else { continue };
-        match check_item(item, &document) {
-            Ok(ann) => {
-                indices.push(index);
-                anns.push(ann);
-            }
-            Err((id, reason)) => refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason }),
-        }
-    }
-    for (index, result) in indices.into_iter().zip(set.add_all(anns)) {
-        if let Err((why, id)) = result {
-            refused.push(ItemRefusal { kind: "annotation", index, id: Some(id.to_string()), reason: why.to_string() });
-        }
-    }
+    add_annotations(&mut set, annotations, &document, &mut refused);
     for (index, item) in entities.into_iter().enumerate() {
         let Some(item) = item else { continue };
         let id = Some(item.id.clone());
@@ -550,6 +558,29 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     let key = |r: &ItemRefusal| (["annotation", "entity", "relation"].iter().position(|k| *k == r.kind), r.index);
     crate::model::sort::sort_by(&mut refused, |a, b| key(a).cmp(&key(b)));
     Ok(Imported { document, annotations: set, refused, version: version as u32 })
+}
+
+/// Checks a file's annotations one by one against the text, then adds them to `set`
+/// in one pass (an L file has 10,000 of them: adding them singly would be quadratic).
+/// Each refusal goes to `refused`. Not inlined into [`import`]: see [`Items`].
+#[inline(never)]
+fn add_annotations(set: &mut AnnotationSet, annotations: Vec<Option<AnnotationIn<'_>>>, document: &Document, refused: &mut Vec<ItemRefusal>) {
+    let (mut indices, mut anns) = (Vec::with_capacity(annotations.len()), Vec::with_capacity(annotations.len()));
+    for (index, item) in annotations.into_iter().enumerate() {
+        let Some(item) = item else { continue };
+        match check_item(item, document) {
+            Ok(ann) => {
+                indices.push(index);
+                anns.push(ann);
+            }
+            Err((id, reason)) => refused.push(ItemRefusal { kind: "annotation", index, id: Some(id), reason }),
+        }
+    }
+    for (index, result) in indices.into_iter().zip(set.add_all(anns)) {
+        if let Err((why, id)) = result {
+            refused.push(ItemRefusal { kind: "annotation", index, id: Some(id.to_string()), reason: why.to_string() });
+        }
+    }
 }
 
 /// Checks, in one pass over the whole file, that no JSON object has the same key twice.
