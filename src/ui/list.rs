@@ -11,11 +11,10 @@
 //! px, fixed in `style.css`), so only the entries near the visible part of the list
 //! are rendered: the list has the height of all its entries, and its top padding
 //! stands for those above the window (both set through the CSSOM, which a strict
-//! Content-Security-Policy allows). The window
-//! follows the scrolling of the list's box or the page, and jumps to the selected entry
-//! whenever the selection changes, so that the selected entry is always in the DOM
-//! and the app can scroll it into view. The window is the part of the list that both
-//! its scroller and the viewport show.
+//! Content-Security-Policy allows). The window follows the scrolling of the list's
+//! box or the page, and jumps to the selected entry whenever the selection changes,
+//! so that the selected entry is always in the DOM and the app can scroll it into
+//! view.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -196,9 +195,9 @@ pub fn activate(dispatch: &Callback<Msg>, msg: Msg) -> (Callback<MouseEvent>, Ca
     (onclick, onkeydown)
 }
 
-/// Properties of [`Entry`]: all compared cheaply (the annotation by pointer first), so
-/// that an edit renders again only the entries it changed.
-#[derive(Properties, PartialEq)]
+/// Properties of [`Entry`], compared cheaply (see the `PartialEq` below), so that an
+/// edit renders again only the entries it changed.
+#[derive(Properties)]
 struct EntryProps {
     ann: Rc<Annotation>,
     doc: Rc<Document>,
@@ -208,6 +207,19 @@ struct EntryProps {
     pos: usize,
     n: usize,
     dispatch: Callback<Msg>,
+}
+
+/// The annotation and the document by pointer: an edited annotation is a new one (the
+/// set copies an annotation on write while anything else, such as this entry's props,
+/// holds it), and comparing a document's whole text for each entry would cost more
+/// than rendering it.
+impl PartialEq for EntryProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.ann, &other.ann)
+            && Rc::ptr_eq(&self.doc, &other.doc)
+            && (self.label_idx, self.selected, self.pos, self.n) == (other.label_idx, other.selected, other.pos, other.n)
+            && self.dispatch == other.dispatch
+    }
 }
 
 /// One entry of the list.
