@@ -103,3 +103,22 @@ async fn inspector_shows_the_event_frame_and_claim_attribution() {
     }
     assert!(html.contains(">Stance</label>"));
 }
+
+#[tokio::test]
+async fn the_panel_says_when_the_list_shows_nothing() {
+    let doc = Document::from_text(SEED);
+    let empty = AnnotationSet::new(doc.len_cp(), Schema::news());
+    assert!(render(doc.clone(), empty.clone()).await.contains("No annotations yet."));
+    let mut set = empty;
+    add(&mut set, SEED, "Benjamin Netanyahu", "Actor", "a1");
+    let filtered = |label: &str| {
+        let mut state = AppState::new(doc.clone(), set.clone());
+        state.filter = Some(label.to_owned());
+        yew::LocalServerRenderer::<App>::with_props(AppProps { initial: Rc::new(state), kv: None }).hydratable(false).render()
+    };
+    let event = filtered("Event").await;
+    assert!(event.contains("No Event annotations."), "a filter that shows nothing says so");
+    let actor = filtered("Actor").await;
+    assert!(!actor.contains("No Actor annotations.") && !actor.contains("No annotations yet."), "a filter that shows entries says nothing");
+    assert!(!render(doc, set).await.contains("No annotations yet."));
+}

@@ -54,7 +54,12 @@ pub fn Panel(props: &PanelProps) -> Html {
             </button>
         }
     };
-    let n_shown = props.anns.items().iter().filter(|a| props.filter.as_ref().is_none_or(|f| &a.label == f)).count();
+    // From the counts already made (every annotation's label is in the set), not a
+    // second pass over every annotation on each render.
+    let n_shown = match &props.filter {
+        None => total,
+        Some(f) => counts.iter().find(|(id, _)| id == f).map_or(0, |(_, n)| *n),
+    };
     let selected = props.selected.as_ref().and_then(|id| props.anns.get(id));
     html! {
         <aside class="panel" aria-label="Annotation panel">
