@@ -140,6 +140,12 @@ async function measure(context, dir, server, variant, c, file) {
     await page.goto(isApp ? server.url : `${server.url}floor.html?mode=${variant}`);
     const input = page.getByLabel('Import JSON');
     const nMarks = variant === 'plain' ? 0 : c.n;
+    // As a person does: the page has started and been idle for a moment before the
+    // file is chosen (finding the button and the file takes seconds). The app reads a
+    // small sample file when it is first idle (formats::rehearsal); the floors wait
+    // the same.
+    await page.waitForSelector(isApp ? 'article p' : 'body');
+    await page.waitForTimeout(1000);
 
     // load → painted (and its parts: import = file read, parse and checks; open = → painted).
     if (isApp) {
