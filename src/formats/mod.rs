@@ -11,6 +11,7 @@ pub mod doccano;
 pub mod labelstudio;
 pub mod native;
 pub mod prodigy;
+pub mod rehearsal;
 pub mod w3c;
 
 /// The largest file any importer reads. It is checked before parsing, so a huge

@@ -69,6 +69,13 @@ pub fn App(props: &AppProps) -> Html {
         use_effect_with((), move |_| dom::install_label_styles(anns.labels()));
     }
 
+    // Once the page is idle after start, read a small sample file, so that the browser
+    // has compiled the import's code before the person's first file (formats::rehearsal).
+    {
+        let schema = state.anns.schema().clone();
+        use_effect_with((), move |_| dom::when_idle(2_000, move || drop(crate::formats::rehearsal::rehearse(&schema))));
+    }
+
     // Autosave to IndexedDB, and the other tabs.
     let autosave: Rc<Rc<Autosave>> = {
         let kv = props.kv.clone();
