@@ -34,27 +34,34 @@ const SPANS: [(&str, &str); 6] = [
 /// `(role, from, to)` by index into [`SPANS`].
 const LINKS: [(&str, usize, usize); 4] = [("source", 1, 0), ("claimer", 3, 2), ("cue", 3, 4), ("about", 3, 1)];
 
-/// The sample document and its annotations, relations, attributes and a note, made
-/// through the same actions as the person's edits.
-pub fn sample(schema: &Rc<Schema>) -> (Document, AnnotationSet) {
-    let doc = Document::new("spantag rehearsal", TEXT);
+/// The sample document, [`TEXT`] `copies` times over, and in each copy its
+/// annotations, relations, attributes and a note, made through the same actions as
+/// the person's edits.
+pub fn sample(schema: &Rc<Schema>, copies: usize) -> (Document, AnnotationSet) {
+    let copies = copies.max(1);
+    let text = vec![TEXT; copies].join("\n\n");
+    let doc = Document::new("spantag rehearsal", text);
     let len = doc.len_cp();
     let mut set = AnnotationSet::new(len, schema.clone());
     let at = Timestamp(1_764_000_000_000);
-    let id = |prefix: &str, i: usize| AnnId::new(format!("{prefix}{i}")).expect("ASCII id");
+    let id = |prefix: &str, copy: usize, i: usize| AnnId::new(format!("{prefix}{copy}-{i}")).expect("ASCII id");
+    let copy_len = TEXT.chars().count() + 2;
     let mut actions = Vec::new();
-    for (i, (label, quote)) in SPANS.iter().enumerate() {
-        let byte = TEXT.find(quote).expect("the quote is in the text");
-        let start = TEXT[..byte].chars().count();
-        let span = Span::new(start, start + quote.chars().count(), len).expect("inside the text");
-        actions.push(Action::Add(Annotation::new(id("a", i), *label, span, at)));
+    for copy in 0..copies {
+        for (i, (label, quote)) in SPANS.iter().enumerate() {
+            let byte = TEXT.find(quote).expect("the quote is in the text");
+            let start = copy * copy_len + TEXT[..byte].chars().count();
+            let span = Span::new(start, start + quote.chars().count(), len).expect("inside the text");
+            actions.push(Action::Add(Annotation::new(id("a", copy, i), *label, span, at)));
+        }
+        for (i, (role, from, to)) in LINKS.iter().enumerate() {
+            let (from, to) = (id("a", copy, *from), id("a", copy, *to));
+            actions.push(Action::Link(Relation { id: id("r", copy, i), kind: (*role).to_owned(), from, to }));
+        }
+        actions.push(Action::SetAttr { id: id("a", copy, 1), key: "type".into(), value: Some("CONSULT".into()), at });
+        actions.push(Action::SetAttr { id: id("a", copy, 1), key: "place".into(), value: Some("Brussels".into()), at });
+        actions.push(Action::SetNote { id: id("a", copy, 3), note: "Check the ministry's statement.".into(), at });
     }
-    for (i, (role, from, to)) in LINKS.iter().enumerate() {
-        actions.push(Action::Link(Relation { id: id("r", i), kind: (*role).to_owned(), from: id("a", *from), to: id("a", *to) }));
-    }
-    actions.push(Action::SetAttr { id: id("a", 1), key: "type".into(), value: Some("CONSULT".into()), at });
-    actions.push(Action::SetAttr { id: id("a", 1), key: "place".into(), value: Some("Brussels".into()), at });
-    actions.push(Action::SetNote { id: id("a", 3), note: "Check the ministry's statement.".into(), at });
     for action in actions {
         // Every action is valid for the news schema (the test below holds it to that);
         // with another schema, a refused one only makes the rehearsal smaller.
@@ -67,8 +74,8 @@ pub fn sample(schema: &Rc<Schema>) -> (Document, AnnotationSet) {
 ///
 /// # Errors
 /// Whatever the import says; for the news schema, none (tested).
-pub fn rehearse(schema: &Rc<Schema>) -> Result<Imported, ImportError> {
-    let (doc, set) = sample(schema);
+pub fn rehearse(schema: &Rc<Schema>, copies: usize) -> Result<Imported, ImportError> {
+    let (doc, set) = sample(schema, copies);
     native::import(&native::export(&doc, &set), schema)
 }
 
@@ -79,18 +86,18 @@ mod tests {
     #[test]
     fn the_rehearsal_round_trips_every_item_of_its_sample() {
         let schema = Schema::news();
-        let (doc, set) = sample(&schema);
-        assert_eq!(set.len(), SPANS.len(), "every sample annotation is valid");
-        assert_eq!(set.relations().len(), LINKS.len(), "every sample link is valid");
-        let back = rehearse(&schema).expect("the sample reads back");
+        let (doc, set) = sample(&schema, 3);
+        assert_eq!(set.len(), 3 * SPANS.len(), "every sample annotation is valid");
+        assert_eq!(set.relations().len(), 3 * LINKS.len(), "every sample link is valid");
+        let back = rehearse(&schema, 3).expect("the sample reads back");
         assert!(back.refused.is_empty(), "nothing refused: {:?}", back.refused);
         assert_eq!(back.document.text().as_str(), doc.text().as_str());
         assert_eq!(back.annotations.items(), set.items());
         assert_eq!(back.annotations.relations(), set.relations());
         back.annotations.check_invariants().unwrap();
         // The offsets are code points: "resume" starts after the flag (two code points).
-        let resume = back.annotations.get(&AnnId::new("a1").unwrap()).unwrap();
-        let cp = TEXT.chars().collect::<Vec<_>>();
+        let resume = back.annotations.get(&AnnId::new("a2-1").unwrap()).unwrap();
+        let cp = doc.text().as_str().chars().collect::<Vec<_>>();
         assert_eq!(cp[resume.span.start()..resume.span.end()].iter().collect::<String>(), "resume");
         assert_eq!(resume.attrs.get("type").map(String::as_str), Some("CONSULT"));
     }
