@@ -68,15 +68,14 @@ async function launch() {
 
 const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout: ${what}`)), ms))]);
 
-/** Pss (KB→bytes) of the page's renderer process (the one with the most CPU time) of the browser using profile `dir`. */
+/** Pss (KB→bytes) of the largest renderer process of the browser using profile `dir`. */
 function rendererPss(dir) {
   const procs = [];
   for (const pid of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      // utime + stime (fields 14 and 15 of /proc/pid/stat; 12 and 13 after the name).
-      procs.push({ pid: Number(pid), ppid: Number(stat[1]), cpu: Number(stat[11]) + Number(stat[12]), cmd });
+      const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      procs.push({ pid: Number(pid), ppid, cmd });
     } catch {}
   }
   const browser = procs.find((p) => p.cmd.some((a) => a === `--user-data-dir=${dir}`) && !p.cmd.join(' ').includes('--type='));
@@ -86,16 +85,12 @@ function rendererPss(dir) {
     grew = false;
     for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
   }
-  // The page's renderer is the one that did the work: the most CPU time. (Chromium
-  // keeps other renderers too, such as the first blank page's; one of them holds
-  // about 57–79 MB a second after start, more than a small page's own renderer, so
-  // the largest renderer is not always the page's.)
-  const page = procs.filter((p) => mine.has(p.pid) && p.cmd.join(' ').includes('--type=renderer')).sort((a, b) => b.cpu - a.cpu)[0];
   let best = 0;
-  if (page) {
+  for (const p of procs) {
+    if (!mine.has(p.pid) || !p.cmd.join(' ').includes('--type=renderer')) continue;
     try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${page.pid}/smaps_rollup`, 'utf8'));
-      if (m) best = Number(m[1]) * 1024;
+      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'));
+      if (m) best = Math.max(best, Number(m[1]) * 1024);
     } catch {}
   }
   return best || undefined;
