@@ -68,32 +68,51 @@ async function launch() {
 
 const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout: ${what}`)), ms))]);
 
-/** Pss (KB→bytes) of the largest renderer process of the browser using profile `dir`. */
-function rendererPss(dir) {
+/** Pss (KB→bytes) of renderer process `pid` of the browser using profile `dir`.
+    Since session 7 the pid comes from the page (see `rendererPid`): before, this was
+    the largest renderer of the browser, which is not always the page's. A second
+    after start another renderer of the browser (a trace names it "WebUI Top
+    Renderer") holds 57–79 MB, more than a small page's own renderer. */
+function rendererPss(dir, pid) {
   const procs = [];
-  for (const pid of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      procs.push({ pid: Number(pid), ppid, cmd });
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      const ppid = Number(fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      procs.push({ pid: Number(p), ppid, cmd });
     } catch {}
   }
   const browser = procs.find((p) => p.cmd.some((a) => a === `--user-data-dir=${dir}`) && !p.cmd.join(' ').includes('--type='));
-  if (!browser) return undefined;
+  if (!browser || !pid) return undefined;
   const mine = new Set([browser.pid]);
   for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
   }
-  let best = 0;
-  for (const p of procs) {
-    if (!mine.has(p.pid) || !p.cmd.join(' ').includes('--type=renderer')) continue;
-    try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'));
-      if (m) best = Math.max(best, Number(m[1]) * 1024);
-    } catch {}
+  if (!mine.has(pid)) return undefined;
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
   }
-  return best || undefined;
+}
+
+/** The pid of the renderer process that runs `page`'s main frame: a short trace over
+    two animation frames, whose events name the frame they belong to. */
+async function rendererPid(cdp, page) {
+  const { frameTree } = await cdp.send('Page.getFrameTree');
+  const events = [];
+  const collect = (d) => events.push(...d.value);
+  cdp.on('Tracing.dataCollected', collect);
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline', transferMode: 'ReportEvents' });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await cdp.send('Tracing.end');
+  await done;
+  cdp.off('Tracing.dataCollected', collect);
+  const e = events.find((x) => (x.args?.data?.frame ?? x.args?.beginData?.frame) === frameTree.frame.id);
+  return e?.pid;
 }
 
 async function heap(context, page, dir) {
@@ -103,8 +122,9 @@ async function heap(context, page, dir) {
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
   const wasm = await page.evaluate(() => window.__bench.wasmBytes());
+  const pid = await rendererPid(cdp, page);
   await cdp.detach();
-  return { js: m.JSHeapUsedSize, wasm, total: m.JSHeapUsedSize + wasm, nodes: m.Nodes, renderer: rendererPss(dir) };
+  return { js: m.JSHeapUsedSize, wasm, total: m.JSHeapUsedSize + wasm, nodes: m.Nodes, renderer: rendererPss(dir, pid) };
 }
 
 /** One fresh page load of one variant of one case; every figure once. A load that
