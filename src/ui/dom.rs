@@ -154,31 +154,14 @@ pub fn install_label_styles(labels: &LabelSet) {
 /// Runs `f` once when the page is next idle (`requestIdleCallback`, at most `within_ms`
 /// later), or after `within_ms` where the browser has no idle callbacks (Safari).
 pub fn when_idle(within_ms: u32, f: impl FnOnce() + 'static) {
-    let f = std::rc::Rc::new(std::cell::Cell::new(Some(f)));
-    let run = {
-        let f = f.clone();
-        move || {
-            if let Some(f) = f.take() {
-                f();
-            }
-        }
-    };
     let window = web_sys::window().expect("a window");
-    let has_idle = js_sys::Reflect::has(&window, &JsValue::from_str("requestIdleCallback")).unwrap_or(false);
-    if has_idle {
+    if js_sys::Reflect::has(&window, &JsValue::from_str("requestIdleCallback")).unwrap_or(false) {
         let opts = web_sys::IdleRequestOptions::new();
         opts.set_timeout(within_ms);
-        let cb = wasm_bindgen::closure::Closure::once_into_js(run);
-        if window.request_idle_callback_with_options(cb.unchecked_ref(), &opts).is_ok() {
-            return;
-        }
+        let _ = window.request_idle_callback_with_options(wasm_bindgen::closure::Closure::once_into_js(f).unchecked_ref(), &opts);
+    } else {
+        gloo_timers::callback::Timeout::new(within_ms, f).forget();
     }
-    gloo_timers::callback::Timeout::new(within_ms, move || {
-        if let Some(f) = f.take() {
-            f();
-        }
-    })
-    .forget();
 }
 
 /// Milliseconds since the epoch, from the browser's clock.
