@@ -68,28 +68,12 @@ async function launch() {
 
 const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout: ${what}`)), ms))]);
 
-/** Pss (KB→bytes) of renderer process `pid` of the browser using profile `dir`.
-    Since session 7 the pid comes from the page (see `rendererPid`): before, this was
-    the largest renderer of the browser, which is not always the page's. A second
-    after start another renderer of the browser (a trace names it "WebUI Top
-    Renderer") holds 57–79 MB, more than a small page's own renderer. */
-function rendererPss(dir, pid) {
-  const procs = [];
-  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      const ppid = Number(fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      procs.push({ pid: Number(p), ppid, cmd });
-    } catch {}
-  }
-  const browser = procs.find((p) => p.cmd.some((a) => a === `--user-data-dir=${dir}`) && !p.cmd.join(' ').includes('--type='));
-  if (!browser || !pid) return undefined;
-  const mine = new Set([browser.pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
-  }
-  if (!mine.has(pid)) return undefined;
+/** Pss (KB→bytes) of renderer process `pid`. Since session 7 the pid comes from the
+    page (see `rendererPid`): before, this was the largest renderer of the browser,
+    which is not always the page's. A second after start another renderer of the
+    browser (a trace names it "WebUI Top Renderer") holds 57–79 MB, more than a small
+    page's own renderer. */
+function rendererPss(pid) {
   try {
     const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return m ? Number(m[1]) * 1024 : undefined;
@@ -115,7 +99,7 @@ async function rendererPid(cdp, page) {
   return e?.pid;
 }
 
-async function heap(context, page, dir) {
+async function heap(context, page) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('Performance.enable');
@@ -124,7 +108,7 @@ async function heap(context, page, dir) {
   const wasm = await page.evaluate(() => window.__bench.wasmBytes());
   const pid = await rendererPid(cdp, page);
   await cdp.detach();
-  return { js: m.JSHeapUsedSize, wasm, total: m.JSHeapUsedSize + wasm, nodes: m.Nodes, renderer: rendererPss(dir, pid) };
+  return { js: m.JSHeapUsedSize, wasm, total: m.JSHeapUsedSize + wasm, nodes: m.Nodes, renderer: pid ? rendererPss(pid) : undefined };
 }
 
 /** One fresh page load of one variant of one case; every figure once. A load that
@@ -136,7 +120,7 @@ async function runOnce(server, variant, c, file) {
   for (let attempt = 1; ; attempt++) {
     const { context, dir } = await launch();
     try {
-      return await withTimeout(measure(context, dir, server, variant, c, file), 180000, `${path.basename(file)} ${variant} load`);
+      return await withTimeout(measure(context, server, variant, c, file), 180000, `${path.basename(file)} ${variant} load`);
     } catch (e) {
       if (attempt > 1 || !/^timeout/.test(e.message)) throw e;
       console.log(`${e.message} after 3 minutes: closed, trying once more`);
@@ -147,8 +131,8 @@ async function runOnce(server, variant, c, file) {
   }
 }
 
-/** The figures of one page load, in a fresh browser `context` (profile in `dir`). */
-async function measure(context, dir, server, variant, c, file) {
+/** The figures of one page load, in a fresh browser `context`. */
+async function measure(context, server, variant, c, file) {
   const out = {};
   {
     await context.addInitScript({ content: PROBE });
@@ -196,7 +180,7 @@ async function measure(context, dir, server, variant, c, file) {
       await page.waitForFunction(() => /Saved in|Not saved|paused/.test(document.querySelector('footer [role=status]')?.textContent || ''), null, { timeout: 120000 });
       out.status = await page.locator('footer [role=status]').textContent();
     }
-    out.heap = await heap(context, page, dir);
+    out.heap = await heap(context, page);
     if (isApp) {
       const [download, ms] = await Promise.all([
         page.waitForEvent('download', { timeout: 60000 }),
