@@ -576,9 +576,9 @@ fn gloo_utils_document() -> web_sys::Document {
 }
 
 /// How many copies of the rehearsal's sample paragraph the app reads when idle. One
-/// compiles the code (a task of about 9 ms on the benchmark's machine); 200 also made V8 optimise
-/// it, for a first L load about 17 ms faster, but as one 77 ms task plus 118 ms of
-/// background compilation on every page load (BENCHMARKS.md), so one it is.
+/// compiles the code (a task of about 9 ms on the benchmark's machine); 200 also made
+/// V8 optimise it, for a first L load about 17 ms faster, but as one 77 ms task plus
+/// 118 ms of background compilation on every page load (BENCHMARKS.md), so one it is.
 const REHEARSAL_COPIES: usize = 1;
 
 fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema: Rc<crate::model::Schema>, dispatch: Callback<Msg>) {
