@@ -195,3 +195,38 @@ test('emoji, CJK and combining marks: a mouse selection maps to exact code point
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('relabelling adds no new font to the page: the inspector of every label keeps to the type scale', async () => {
+  // The first time the browser lays out a (font, size, weight, style) it has not used
+  // yet, it looks the font up, synchronously; style.css keeps the panels to a few such
+  // combinations so that a relabel does not pay for it (BENCHMARKS.md, session 8).
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  const fonts = () => page.evaluate(() => {
+    const out = new Set();
+    const add = (cs) => out.add(`${cs.fontFamily.split(',')[0].trim()} ${cs.fontSize} ${cs.fontWeight} ${cs.fontStyle}`);
+    for (const e of document.querySelectorAll('body *')) {
+      if (!e.getClientRects().length) continue;
+      const text = [...e.childNodes].some((n) => n.nodeType === 3 && n.data.trim()) || /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.tagName);
+      if (text) add(getComputedStyle(e));
+      if (e.placeholder) add(getComputedStyle(e, '::placeholder'));
+    }
+    return [...out].sort();
+  });
+  await dragOver(page, 'Benjamin Netanyahu');
+  await page.keyboard.press('1');
+  await page.waitForSelector('.inspector .chip.l0');
+  const withActor = await fonts();
+  for (const [key, label] of [['2', 'Event'], ['3', 'Claim'], ['1', 'Actor']]) {
+    await page.keyboard.press(key);
+    await page.waitForFunction((l) => document.querySelector('.inspector h2 .chip')?.textContent === l, label);
+    const now = await fonts();
+    assert.deepEqual(now.filter((f) => !withActor.includes(f)), [], `${label}'s inspector brings fonts the page did not have`);
+  }
+  // The Event frame's slots were really there (with their key caps and pickers).
+  await page.keyboard.press('2');
+  await page.waitForSelector('.inspector .slot kbd');
+  assert.deepEqual((await fonts()).filter((f) => !withActor.includes(f)), []);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
