@@ -184,3 +184,38 @@ test('relabelling keeps the keyboard where it was in the inspector', async () =>
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('a relabel shows the new label\'s fields, reusing them once the page was idle, and nothing of the others', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await dragOver(page, 'John Kirby');
+  await page.keyboard.press('1');
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByRole('combobox', { name: 'Same actor as' }).waitFor();
+  // Once the page is idle, the other labels' parts are built, hidden.
+  await page.waitForFunction(() => document.querySelectorAll('.inspector .fields').length === 4);
+  await page.evaluate(() => document.querySelectorAll('.inspector .fields').forEach((p, i) => { p.dataset.probe = String(i); }));
+  const names = { Actor: ['Same actor as'], Event: ['Source', 'Target', 'Place', 'Time', 'Type', 'Modality', 'Polarity'], Claim: ['Claimer', 'Cue', 'About event', 'Supports', 'Contradicts', 'Stance', 'Check-worthy'] };
+  for (const [key, label] of [['2', 'Event'], ['3', 'Claim'], ['1', 'Actor'], ['2', 'Event']]) {
+    await page.keyboard.press(key);
+    await page.waitForFunction((l) => document.querySelector('.inspector h2 .chip')?.textContent === l, label);
+    // The label's fields by name, visible; no other label's, by name or by text.
+    for (const name of names[label]) assert.ok(await inspector.getByLabel(name, { exact: true }).isVisible(), `${label}: ${name}`);
+    const text = await inspector.evaluate((el) => el.textContent);
+    for (const [other, list] of Object.entries(names)) {
+      if (other === label) continue;
+      for (const name of list) {
+        if (names[label].includes(name)) continue;
+        assert.equal(await inspector.getByLabel(name, { exact: true }).count(), 0, `${label}: no field named ${name}`);
+        assert.ok(!text.includes(name), `${label}: no text ${name}`);
+      }
+    }
+    // The same four parts, not new ones: the part was shown, not built.
+    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('.inspector .fields')].map((p) => p.dataset.probe ?? 'new')), ['0', '1', '2', '3']);
+  }
+  // The slot's key still reaches the live picker (the hidden ones have no ids).
+  await page.keyboard.press('s');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Source');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -79,12 +79,16 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let anns = &props.anns;
     let schema = anns.schema().clone();
     let d = props.dispatch.clone();
+    let warm = use_state(|| false);
+    {
+        let warm = warm.clone();
+        use_effect_with((), move |_| dom::when_idle(1_000, move || warm.set(true)));
+    }
     let ondelete = {
         let d = d.clone();
         Callback::from(move |_| d.emit(Msg::RequestDelete))
     };
     let others: Vec<&Annotation> = props.here.iter().filter(|id| **id != a.id).filter_map(|id| anns.get(id)).collect();
-    let roles: Vec<&RoleDef> = schema.roles_from(&a.label).collect();
     let incoming: Vec<_> = anns
         .relations()
         .iter()
@@ -130,18 +134,16 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             </div>
         });
     }
-    parts.push(html! {
-        <div key={format!("fields-{}", a.label)} class="fields">
-            if !roles.is_empty() {
-                <h3>{ if a.label == "Event" { "Frame" } else { "Attribution and links" } }</h3>
-                { for roles.iter().map(|role| slot(props, role)) }
-            }
-            { for schema.attrs_of(&a.label).map(|def| attr_field(&d, a, def)) }
-            if a.label == "Actor" {
-                { entity_section(props) }
-            }
-        </div>
-    });
+    // The fields of the annotation's label, and, once the page has been idle since the
+    // inspector appeared, those of every other label too, hidden: a relabel then shows
+    // one part and hides another instead of building some hundred elements (the select
+    // menus' options among them) and making the browser look at the form controls again.
+    // At L that was 2–3 ms of yew and DOM work plus a 2 ms autofill task after the frame
+    // (BENCHMARKS.md, session 8). A hidden part has its elements but no text and no
+    // names, ids or labels, so that it is not found by its text or name.
+    for l in schema.labels.iter().filter(|l| *warm || l.id == a.label) {
+        parts.push(fields(props, &l.id, l.id == a.label));
+    }
     if !incoming.is_empty() {
         parts.push(html! {
             <div key="incoming" class="incoming">
@@ -172,12 +174,39 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     }
 }
 
+/// The part of the inspector that belongs to `label`: its frame slots, attributes
+/// and, for an Actor, its entity. `live`: the annotation has this label; otherwise the
+/// part is hidden, without text or names (see [`Inspector`]).
+fn fields(props: &InspectorProps, label: &str, live: bool) -> Html {
+    let schema = props.anns.schema();
+    let roles: Vec<&RoleDef> = schema.roles_from(label).collect();
+    let heading = if label == "Event" { "Frame" } else { "Attribution and links" };
+    html! {
+        <div key={format!("fields-{label}")} class="fields" hidden={!live}>
+            if !roles.is_empty() {
+                <h3>{ text(live, heading) }</h3>
+                { for roles.iter().map(|role| slot(props, role, live)) }
+            }
+            { for schema.attrs_of(label).map(|def| attr_field(&props.dispatch, &props.ann, def, live)) }
+            if label == "Actor" {
+                { entity_section(props, live) }
+            }
+        </div>
+    }
+}
+
+/// `s` in a live part, nothing in a hidden one.
+fn text(live: bool, s: &str) -> String {
+    if live { s.to_owned() } else { String::new() }
+}
+
 /// One attribute of the schema as a labelled select or text field.
-fn attr_field(d: &Callback<Msg>, a: &Annotation, def: &crate::model::schema::AttrDef) -> Html {
+fn attr_field(d: &Callback<Msg>, a: &Annotation, def: &crate::model::schema::AttrDef, live: bool) -> Html {
     let id = a.id.clone();
     let key = def.id.clone();
     let value = a.attrs.get(&def.id).cloned().unwrap_or_default();
-    let input_id = format!("attr-{}", def.id);
+    // Only the live part has ids (attribute ids are unique per label only).
+    let input_id = live.then(|| format!("attr-{}", def.id));
     match &def.kind {
         AttrKind::Choice(options) => {
             let d = d.clone();
@@ -188,10 +217,10 @@ fn attr_field(d: &Callback<Msg>, a: &Annotation, def: &crate::model::schema::Att
             });
             html! {
                 <div class="field">
-                    <label for={input_id.clone()}>{ &def.name }</label>
+                    <label for={input_id.clone()}>{ text(live, &def.name) }</label>
                     <select id={input_id} {onchange}>
-                        <option value="" selected={value.is_empty()}>{ "—" }</option>
-                        { for options.iter().map(|o| html! { <option value={o.clone()} selected={*o == value}>{ o }</option> }) }
+                        <option value="" selected={value.is_empty()}>{ text(live, "—") }</option>
+                        { for options.iter().map(|o| html! { <option value={text(live, o)} selected={*o == value}>{ text(live, o) }</option> }) }
                     </select>
                 </div>
             }
@@ -205,7 +234,7 @@ fn attr_field(d: &Callback<Msg>, a: &Annotation, def: &crate::model::schema::Att
             });
             html! {
                 <div class="field">
-                    <label for={input_id.clone()}>{ &def.name }</label>
+                    <label for={input_id.clone()}>{ text(live, &def.name) }</label>
                     <input id={input_id} type="text" value={value} {onchange} />
                 </div>
             }
@@ -218,12 +247,12 @@ fn hover(d: &Callback<Msg>, rel: &AnnId) -> (Callback<MouseEvent>, Callback<Mous
     (Callback::from(move |_| d1.emit(Msg::Hover(Some(id.clone())))), Callback::from(move |_| d2.emit(Msg::Hover(None))))
 }
 
-fn slot(props: &InspectorProps, role: &RoleDef) -> Html {
+fn slot(props: &InspectorProps, role: &RoleDef, live: bool) -> Html {
     let a = &props.ann;
     let anns = &props.anns;
     let d = &props.dispatch;
-    let filled: Vec<_> = anns.relations_from(&a.id).filter(|r| r.kind == role.id).collect();
-    let armed = props.armed.as_deref() == Some(role.id.as_str());
+    let filled: Vec<_> = anns.relations_from(&a.id).filter(|r| live && r.kind == role.id).collect();
+    let armed = live && props.armed.as_deref() == Some(role.id.as_str());
     let onarm = {
         let d = d.clone();
         let role_id = role.id.clone();
@@ -236,12 +265,12 @@ fn slot(props: &InspectorProps, role: &RoleDef) -> Html {
     };
     let show_picker = !role.single || filled.is_empty();
     html! {
-        <div class={classes!("slot", armed.then_some("armed"))} data-role={role.id.clone()}>
+        <div class={classes!("slot", armed.then_some("armed"))} data-role={live.then(|| role.id.clone())}>
             <div class="slot-head">
-                <span class="slot-name">{ &role.name }{ " " }<kbd>{ role.key }</kbd></span>
+                <span class="slot-name">{ text(live, &role.name) }{ " " }<kbd>{ text(live, &role.key.to_string()) }</kbd></span>
                 <button type="button" class="arm" aria-pressed={armed.to_string()} onclick={onarm}
-                    title={format!("Then click a {} in the text, or select new text", role.to.join(" or "))}>
-                    { if armed { "Waiting… (Esc)" } else { "Pick in text" } }
+                    title={live.then(|| format!("Then click a {} in the text, or select new text", role.to.join(" or ")))}>
+                    { text(live, if armed { "Waiting… (Esc)" } else { "Pick in text" }) }
                 </button>
             </div>
             if !filled.is_empty() {
@@ -264,15 +293,15 @@ fn slot(props: &InspectorProps, role: &RoleDef) -> Html {
                 </ul>
             }
             if show_picker {
-                <Picker input_id={format!("slot-{}", role.id)} label={role.name.clone()}
+                <Picker input_id={text(live, &format!("slot-{}", role.id))} label={text(live, &role.name)}
                     choices={choices_of(props, role.clone(), Some)} {onpick}
-                    placeholder={format!("Search {}…", crate::ui::dom::lowercase(&role.to.join("/")) + if role.to_entity { "s and entities" } else { "s" })} />
+                    placeholder={text(live, &format!("Search {}…", crate::ui::dom::lowercase(&role.to.join("/")) + if role.to_entity { "s and entities" } else { "s" }))} />
             }
         </div>
     }
 }
 
-fn entity_section(props: &InspectorProps) -> Html {
+fn entity_section(props: &InspectorProps, live: bool) -> Html {
     let a = &props.ann;
     let anns = &props.anns;
     let d = props.dispatch.clone();
@@ -281,7 +310,7 @@ fn entity_section(props: &InspectorProps) -> Html {
         Callback::from(move |id: AnnId| d.emit(Msg::SameActor(id)))
     };
     let same_role = same_actor_role();
-    match anns.entity_of(&a.id) {
+    match anns.entity_of(&a.id).filter(|_| live) {
         Some(e) => {
             let entity: Entity = e.clone();
             let onname = {
@@ -333,13 +362,13 @@ fn entity_section(props: &InspectorProps) -> Html {
             };
             html! {
                 <div class="entity-box">
-                    <h3>{ "Same actor as" }</h3>
-                    <Picker input_id="slot-same" label="Same actor as" choices={{
+                    <h3>{ text(live, "Same actor as") }</h3>
+                    <Picker input_id={text(live, "slot-same")} label={text(live, "Same actor as")} choices={{
                         let anns = anns.clone();
                         choices_of(props, same_role, move |mut c| { if let Some(e) = anns.entity(&c.id) { c.id = e.members[0].clone(); } Some(c) })
                     }}
-                        onpick={onsame} placeholder="Search actors and entities… (m)" />
-                    <button type="button" onclick={onmake}>{ "New entity from this mention" }</button>
+                        onpick={onsame} placeholder={text(live, "Search actors and entities… (m)")} />
+                    <button type="button" onclick={onmake}>{ text(live, "New entity from this mention") }</button>
                 </div>
             }
         }

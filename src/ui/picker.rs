@@ -21,9 +21,9 @@ pub struct Choice {
 /// Properties of [`Picker`].
 #[derive(Properties, PartialEq)]
 pub struct PickerProps {
-    /// The input's id (so keys can focus it).
+    /// The input's id (so keys can focus it); "" for none.
     pub input_id: String,
-    /// The accessible name ("Source").
+    /// The accessible name ("Source"); "" for none.
     pub label: String,
     /// The choices, in order. Called only while the list is open: building them quotes
     /// every fitting annotation, milliseconds on a long document, so a closed picker
@@ -34,6 +34,11 @@ pub struct PickerProps {
     /// Placeholder text.
     #[prop_or_default]
     pub placeholder: String,
+}
+
+/// `Some(s)`, or `None` for "" (no attribute).
+fn named(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
 }
 
 /// The most choices listed at once; typing narrows the list.
@@ -117,8 +122,9 @@ pub fn Picker(props: &PickerProps) -> Html {
     let active_id = shown.get(*active).map(|c| format!("{}-opt-{}", props.input_id, c.id));
     html! {
         <div class="picker">
-            <input id={props.input_id.clone()} type="text" role="combobox" aria-label={props.label.clone()}
-                aria-autocomplete="list" aria-expanded={expanded.to_string()} aria-controls={list_id.clone()}
+            // A picker of a hidden part of the inspector has neither id nor name.
+            <input id={named(&props.input_id)} type="text" role="combobox" aria-label={named(&props.label)}
+                aria-autocomplete="list" aria-expanded={expanded.to_string()} aria-controls={named(&props.input_id).map(|_| list_id.clone())}
                 aria-activedescendant={if expanded { active_id } else { None }}
                 placeholder={props.placeholder.clone()} value={(*query).clone()} autocomplete="off"
                 {oninput} {onkeydown} {onfocus} {onblur} />
