@@ -166,14 +166,34 @@ pub fn AnnList(props: &AnnListProps) -> Html {
         });
     }
 
+    // Each entry's place in the list and the list's size (for assistive technology,
+    // which sees only the window), set on the entries after they render rather than as
+    // their props: adding or deleting an annotation changes the size, and the place of
+    // every entry after it, and each of the window's 60 or so entries would render again
+    // for that (2 ms at L).
+    {
+        let ol_ref = ol_ref.clone();
+        use_effect_with((from, to, n, Rc::as_ptr(&shown) as usize), move |&(from, _, n, _)| {
+            if let Some(ol) = ol_ref.cast::<web_sys::Element>() {
+                let (lis, size) = (ol.children(), n.to_string());
+                for k in 0..lis.length() {
+                    if let Some(li) = lis.item(k) {
+                        let _ = li.set_attribute("aria-posinset", &(from + k as usize + 1).to_string());
+                        let _ = li.set_attribute("aria-setsize", &size);
+                    }
+                }
+            }
+        });
+    }
+
     let items = props.anns.items();
     let labels = props.anns.labels();
     html! {
         <ol ref={ol_ref} class="ann-list" aria-label="Annotations">
-            { for shown[from..to].iter().enumerate().map(|(k, &i)| {
+            { for shown[from..to].iter().map(|&i| {
                 let a = &items[i];
                 html! { <Entry key={a.id.as_str()} ann={a.clone()} doc={props.doc.clone()} label_idx={labels.index_of(&a.label).unwrap_or(0)}
-                    selected={props.selected.as_ref() == Some(&a.id)} pos={from + k} {n} dispatch={props.dispatch.clone()} /> }
+                    selected={props.selected.as_ref() == Some(&a.id)} dispatch={props.dispatch.clone()} /> }
             }) }
         </ol>
     }
@@ -203,9 +223,6 @@ struct EntryProps {
     doc: Rc<Document>,
     label_idx: usize,
     selected: bool,
-    /// Its place among the entries shown, from 0, and how many there are.
-    pos: usize,
-    n: usize,
     dispatch: Callback<Msg>,
 }
 
@@ -217,7 +234,7 @@ impl PartialEq for EntryProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.ann, &other.ann)
             && Rc::ptr_eq(&self.doc, &other.doc)
-            && (self.label_idx, self.selected, self.pos, self.n) == (other.label_idx, other.selected, other.pos, other.n)
+            && (self.label_idx, self.selected) == (other.label_idx, other.selected)
             && self.dispatch == other.dispatch
     }
 }
@@ -229,8 +246,7 @@ fn Entry(props: &EntryProps) -> Html {
     let (onclick, onkeydown) = activate(&props.dispatch, Msg::Select(Some(a.id.clone()), Some(ScrollTarget::Article)));
     html! {
         <li class={classes!("entry", props.selected.then_some("sel"))} data-id={a.id.to_string()}
-            tabindex="0" aria-current={props.selected.then_some("true")} aria-posinset={(props.pos + 1).to_string()} aria-setsize={props.n.to_string()}
-            {onclick} {onkeydown}>
+            tabindex="0" aria-current={props.selected.then_some("true")} {onclick} {onkeydown}>
             <span class={classes!("chip", format!("l{}", props.label_idx))}>{ &a.label }</span>
             { " " }
             <span class="quote">{ quote_of(&props.doc, a) }</span>
