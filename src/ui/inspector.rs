@@ -5,6 +5,11 @@
 //! Every slot can be filled three ways, with no mode switch: click "Pick in text"
 //! (or press the slot's key) and click an annotation or select new text; type in the
 //! slot's searchable picker; or press the slot's key, then arrows and Enter.
+//!
+//! Invariant: only the part of the annotation's own label has text, ids, labels and
+//! accessible names. Once the page has been idle since the inspector appeared, the
+//! parts of the other labels are there too, hidden and without any of those (so that
+//! no one finds them by name or text), for a relabel to show instead of build.
 
 use std::rc::Rc;
 

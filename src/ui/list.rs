@@ -14,7 +14,9 @@
 //! Content-Security-Policy allows). The window follows the scrolling of the list's
 //! box or the page, and jumps to the selected entry whenever the selection changes,
 //! so that the selected entry is always in the DOM and the app can scroll it into
-//! view.
+//! view. Each entry's `aria-posinset` and `aria-setsize` tell assistive technology
+//! where it is in the whole list; they are set on the window's entries after each
+//! render, so that an entry renders again only when its own annotation changes.
 
 use std::cell::RefCell;
 use std::rc::Rc;
