@@ -65,7 +65,7 @@ impl Kv for OpenFrom {
         }
     }
 
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, Option<String>)]) -> Result<Cas, StoreError> {
         match self {
             OpenFrom::Idb(s) => s.cas(key, expected, value, revision, also).await,
             OpenFrom::Memory(s) => s.cas(key, expected, value, revision, also).await,

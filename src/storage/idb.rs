@@ -79,7 +79,7 @@ impl Kv for IdbStore {
         self.read(key).await
     }
 
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, Option<String>)]) -> Result<Cas, StoreError> {
         // Copied out of wasm before the transaction starts, so that the copy is not
         // part of the task that reads the current value and writes.
         let js = JsValue::from_str(value);
@@ -97,8 +97,8 @@ impl Kv for IdbStore {
         }
         store.put(&js, Some(&JsValue::from_str(key))).map_err(err)?;
         for (k, v) in also {
-            // A backup of the same record is the same string: no second copy out of wasm.
-            let v = if v == value { js.clone() } else { JsValue::from_str(v) };
+            // A backup of the record is the same string: no second copy out of wasm.
+            let v = v.as_deref().map_or_else(|| js.clone(), JsValue::from_str);
             store.put(&v, Some(&JsValue::from_str(k))).map_err(err)?;
         }
         if tx.commit().map_err(err)?.await.map_err(err)? == TransactionResult::Aborted {

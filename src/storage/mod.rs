@@ -132,13 +132,14 @@ pub trait Kv {
     /// Writes `value`, a record at `revision`, under `key`, unless the stored
     /// record's revision (see [`record_revision`]; `None` for no record or an
     /// unreadable one) differs from `expected`. `also` are written in the same
-    /// transaction. Then reads `key` back: [`Cas::Written`] means it holds exactly
-    /// `value`.
+    /// transaction: each key with its value, or with `value` itself for `None` (a
+    /// backup of the record, without a second copy of it). Then reads `key` back:
+    /// [`Cas::Written`] means it holds exactly `value`.
     ///
     /// # Errors
     /// A [`StoreError`] if the write failed (quota, storage gone) or what was read
     /// back differs from what was written.
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError>;
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, Option<String>)]) -> Result<Cas, StoreError>;
     /// Writes `value` under `key` unconditionally.
     ///
     /// # Errors
@@ -207,14 +208,14 @@ impl Kv for MemoryStore {
         Ok(self.map.borrow().get(key).cloned())
     }
 
-    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, String)]) -> Result<Cas, StoreError> {
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, Option<String>)]) -> Result<Cas, StoreError> {
         debug_assert_eq!(record_revision(value), Some(revision), "the caller names the revision of what it writes");
         let current = self.map.borrow().get(key).cloned();
         if current.as_deref().and_then(record_revision) != expected {
             return Ok(Cas::Stale(current));
         }
         let mut pairs = vec![(key, value)];
-        pairs.extend(also.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs.extend(also.iter().map(|(k, v)| (k.as_str(), v.as_deref().unwrap_or(value))));
         self.write(&pairs)?;
         match self.map.borrow().get(key) {
             Some(back) if back == value => Ok(Cas::Written),
@@ -499,7 +500,8 @@ pub struct PreparedSave {
     base: Option<u64>,
     revision: u64,
     record: String,
-    also: Vec<(String, String)>,
+    /// Written with it: `None` stands for the record itself.
+    also: Vec<(String, Option<String>)>,
 }
 
 /// The synchronous half of [`save`]: the record of revision `base + 1` that holds
@@ -510,9 +512,9 @@ pub struct PreparedSave {
 pub fn prepare_save(doc: &Document, payload: String, base: Option<u64>, first_of_session: bool, now_ms: i64) -> PreparedSave {
     let revision = base.map_or(1, |r| r + 1);
     let record = Record::new(revision, now_ms, payload).encode();
-    let mut also = vec![(CURRENT_KEY.to_owned(), doc.id().to_owned())];
+    let mut also = vec![(CURRENT_KEY.to_owned(), Some(doc.id().to_owned()))];
     if first_of_session || revision % 10 == 1 {
-        also.push((backup_key(doc.id(), (revision / 10) % N_BACKUPS), record.clone()));
+        also.push((backup_key(doc.id(), (revision / 10) % N_BACKUPS), None));
     }
     PreparedSave { key: doc_key(doc.id()), base, revision, record, also }
 }
