@@ -263,6 +263,44 @@ impl Record {
         String::from_utf8(out).expect("escaped JSON is ASCII")
     }
 
+    /// `Record::new(revision, saved_at, payload).encode()`, the same bytes, made in
+    /// the payload's own buffer: its characters are escaped from the last to the
+    /// first, each moved right by the header and the escapes before it. The autosave
+    /// encodes the whole document on every save, and wasm memory keeps its
+    /// high-water mark: a second buffer as large as the payload (3.7 MB at L) would
+    /// stay in the page's memory for good.
+    pub fn encode_payload(revision: u64, saved_at: i64, payload: String) -> String {
+        let head = format!(
+            "{{\"schema\":{SCHEMA},\"revision\":{revision},\"saved_at\":{saved_at},\"checksum\":\"{}\",\"payload\":\"",
+            content_id(&payload)
+        );
+        let tail = "\"}";
+        let escaped: usize = payload.chars().map(|c| escape(c, &mut [0; 12]).len()).sum();
+        let mut buf = payload.into_bytes();
+        let old_len = buf.len();
+        let mut w = head.len() + escaped;
+        buf.resize(w + tail.len(), 0);
+        buf[w..].copy_from_slice(tail.as_bytes());
+        // Every character's escape is at least as long as the character, and the head
+        // comes first: what is written lies at or after what is still to be read.
+        let mut r = old_len;
+        while r > 0 {
+            let mut start = r - 1;
+            while buf[start] & 0xC0 == 0x80 {
+                start -= 1;
+            }
+            let c = std::str::from_utf8(&buf[start..r]).ok().and_then(|s| s.chars().next()).expect("a payload is UTF-8");
+            let mut out = [0; 12];
+            let e = escape(c, &mut out);
+            w -= e.len();
+            buf[w..w + e.len()].copy_from_slice(e);
+            r = start;
+        }
+        debug_assert_eq!(w, head.len());
+        buf[..head.len()].copy_from_slice(head.as_bytes());
+        String::from_utf8(buf).expect("escaped JSON is ASCII")
+    }
+
     /// Reads a stored record, checking its schema and checksum.
     ///
     /// # Errors
@@ -303,6 +341,41 @@ impl serde_json::ser::Formatter for AsciiJson {
         }
         w.write_all(rest.as_bytes())
     }
+}
+
+/// `c` inside a JSON string as [`AsciiJson`] writes it: serde_json's escapes for
+/// quote, backslash and controls, and `\uXXXX` (lowercase, UTF-16) for all that is
+/// not ASCII.
+fn escape(c: char, out: &mut [u8; 12]) -> &[u8] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match c {
+        '"' => Some(b'"'),
+        '\\' => Some(b'\\'),
+        '\n' => Some(b'n'),
+        '\r' => Some(b'r'),
+        '\t' => Some(b't'),
+        '\u{8}' => Some(b'b'),
+        '\u{c}' => Some(b'f'),
+        _ => None,
+    };
+    if let Some(e) = short {
+        out[..2].copy_from_slice(&[b'\\', e]);
+        return &out[..2];
+    }
+    if c.is_ascii() && !c.is_ascii_control() || c == '\u{7f}' {
+        out[0] = c as u8;
+        return &out[..1];
+    }
+    let mut units = [0u16; 2];
+    let units = c.encode_utf16(&mut units);
+    for (i, u) in units.iter().enumerate() {
+        let o = &mut out[i * 6..i * 6 + 6];
+        o[..2].copy_from_slice(b"\\u");
+        for (k, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+            o[2 + k] = HEX[usize::from((u >> shift) & 0xf)];
+        }
+    }
+    &out[..units.len() * 6]
 }
 
 /// Why a stored record cannot be used.
@@ -511,7 +584,7 @@ pub struct PreparedSave {
 /// paint between building the payload, encoding the record and writing it.
 pub fn prepare_save(doc: &Document, payload: String, base: Option<u64>, first_of_session: bool, now_ms: i64) -> PreparedSave {
     let revision = base.map_or(1, |r| r + 1);
-    let record = Record::new(revision, now_ms, payload).encode();
+    let record = Record::encode_payload(revision, now_ms, payload);
     let mut also = vec![(CURRENT_KEY.to_owned(), Some(doc.id().to_owned()))];
     if first_of_session || revision % 10 == 1 {
         also.push((backup_key(doc.id(), (revision / 10) % N_BACKUPS), None));

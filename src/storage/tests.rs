@@ -41,6 +41,37 @@ fn a_record_is_stored_as_ascii_and_reads_back_exactly() {
     assert_eq!(native::import(&Record::decode(&stored).unwrap().payload, &Schema::news()).unwrap().document.text().as_str(), text);
 }
 
+#[test]
+fn a_record_encoded_in_its_payloads_buffer_is_the_same_bytes() {
+    // Every ASCII character (controls, quote, backslash, DEL), then the non-ASCII
+    // characters of the test above, then pseudo-random mixes of them.
+    let ascii: String = (0u8..0x80).map(char::from).collect();
+    let rich = "Zelenskyy 👍🏽 said 🇺🇦 👩‍👩‍👧 北京 cafe\u{301} “went well” \\ \"q\" \t\n\u{7f}\u{80}\u{10ffff} end";
+    let pool: Vec<char> = ascii.chars().chain(rich.chars()).collect();
+    let mut seed = 3u64;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut payloads = vec![String::new(), ascii.clone(), rich.to_owned()];
+    for _ in 0..200 {
+        payloads.push((0..next() % 80).map(|_| pool[next() % pool.len()]).collect());
+    }
+    let (doc, set) = seeded();
+    payloads.push(native::export(&doc, &set));
+    for p in payloads {
+        let want = Record::new(12, -5, p.clone()).encode();
+        assert_eq!(Record::encode_payload(12, -5, p.clone()), want, "{p:?}");
+        // Also when the buffer has no room to spare, and when it has plenty.
+        let mut tight = String::with_capacity(p.len());
+        tight.push_str(&p);
+        assert_eq!(Record::encode_payload(12, -5, tight), want);
+        let mut roomy = String::with_capacity(4 * p.len() + 200);
+        roomy.push_str(&p);
+        assert_eq!(Record::encode_payload(12, -5, roomy), want);
+    }
+}
+
 #[tokio::test]
 async fn save_then_open_round_trips_with_revisions() {
     let (doc, set) = seeded();
