@@ -275,16 +275,23 @@ impl Record {
             content_id(&payload)
         );
         let tail = "\"}";
-        let escaped: usize = payload.chars().map(|c| escape(c, &mut [0; 12]).len()).sum();
+        let growth: usize = payload.bytes().map(|b| usize::from(ESCAPE_GROWTH[usize::from(b)])).sum();
         let mut buf = payload.into_bytes();
-        let old_len = buf.len();
-        let mut w = head.len() + escaped;
+        let mut r = buf.len();
+        let mut w = head.len() + r + growth;
         buf.resize(w + tail.len(), 0);
         buf[w..].copy_from_slice(tail.as_bytes());
         // Every character's escape is at least as long as the character, and the head
         // comes first: what is written lies at or after what is still to be read.
-        let mut r = old_len;
+        // Runs of characters that need no escape move in one copy.
         while r > 0 {
+            let run = buf[..r].iter().rposition(|&b| ESCAPE_GROWTH[usize::from(b)] != 0 || b >= 0x80).map_or(0, |p| p + 1);
+            buf.copy_within(run..r, w - (r - run));
+            w -= r - run;
+            r = run;
+            if r == 0 {
+                break;
+            }
             let mut start = r - 1;
             while buf[start] & 0xC0 == 0x80 {
                 start -= 1;
@@ -342,6 +349,27 @@ impl serde_json::ser::Formatter for AsciiJson {
         w.write_all(rest.as_bytes())
     }
 }
+
+/// How many bytes longer each byte of UTF-8 gets when escaped as [`escape`] does:
+/// a quote, a backslash and the controls with a short escape 1, other controls 5; the
+/// first byte of a character of 2, 3 or 4 bytes 4, 3 or 8 (one or two `\uXXXX`);
+/// the other bytes of a character and the rest of ASCII 0.
+const ESCAPE_GROWTH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0x00..=0x1f => 5,
+            0xc0..=0xdf => 4,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 8,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// `c` inside a JSON string as [`AsciiJson`] writes it: serde_json's escapes for
 /// quote, backslash and controls, and `\uXXXX` (lowercase, UTF-16) for all that is
