@@ -256,7 +256,9 @@ impl Record {
     }
 
     /// The record as stored: JSON in ASCII, every other character escaped (see
-    /// [`AsciiJson`]). Any JSON reader reads it back to the same record.
+    /// [`AsciiJson`]). Any JSON reader reads it back to the same record. The
+    /// autosave writes the same bytes with [`Record::encode_payload`], which the tests
+    /// hold to this.
     pub fn encode(&self) -> String {
         let mut out = Vec::with_capacity(self.payload.len() + self.payload.len() / 8 + 128);
         self.serialize(&mut serde_json::Serializer::with_formatter(&mut out, AsciiJson)).expect("records always serialise");
