@@ -219,3 +219,47 @@ test('a relabel shows the new label\'s fields, reusing them once the page was id
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('the delete dialog takes the focus every time it opens, holds the page behind it, and gives the focus back', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  // An event whose Source is Benjamin Netanyahu: deleting the actor asks first.
+  await dragOver(page, 'Benjamin Netanyahu');
+  await page.keyboard.press('1');
+  await dragOver(page, EVENT);
+  await page.keyboard.press('2');
+  await page.keyboard.press('s');
+  await page.keyboard.type('Benj');
+  await page.keyboard.press('Enter');
+  await slot(page, 'source').locator('.value', { hasText: 'Benjamin Netanyahu' }).waitFor();
+  await selectEntry(page, 'Benjamin Netanyahu');
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByRole('button', { name: 'Delete annotation' }).focus();
+  const dialog = page.getByRole('dialog');
+  for (let round = 1; round <= 3; round++) {
+    await page.keyboard.press('Delete');
+    await dialog.waitFor();
+    await page.waitForFunction(() => document.activeElement?.closest('[role=dialog]') !== null);
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Delete', `round ${round}: the dialog's Delete button has the focus`);
+    // Neither Tab nor a label key nor a click reaches the page behind it.
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => !document.activeElement || document.activeElement === document.body || document.activeElement.closest('[role=dialog]') !== null), `round ${round}: Tab stays out of the page behind`);
+    await page.keyboard.press('3');
+    await page.keyboard.press('Control+z');
+    await page.getByRole('button', { name: /^Claim/ }).click({ force: true, timeout: 2000 }).catch(() => {});
+    assert.match(await dialog.innerText(), /1 link will be removed/, `round ${round}: the actor and its link are unchanged`);
+    assert.equal(await page.locator('.ann-list li.entry.sel .chip').innerText(), 'Actor');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Delete annotation', `round ${round}: the focus is back where it was`);
+  }
+  // Enter on the focused Delete button deletes, and the link goes with it.
+  await page.keyboard.press('Delete');
+  await dialog.waitFor();
+  await page.waitForFunction(() => document.activeElement?.closest('[role=dialog]') !== null);
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal((await listEntries(page)).length, 1);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -104,3 +104,50 @@ test('a tag made just before opening another document is saved before it opens',
   assert.deepEqual(stored, ['Benjamin Netanyahu']);
   await context.close();
 });
+
+test('a file for another document with saved work: Merge keeps that work, Replace only when chosen', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  const other = 'Alice met Bob in Kyiv.\n\nCarol said the talks failed.';
+  const openOther = async (anns, name) => {
+    await importFile(page, name, JSON.stringify(nativeFile(other, anns, 'Other')));
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    return dialog;
+  };
+  // Work on the other document: open it with 2 annotations and save.
+  let dialog = await openOther([{ id: 'a', label: 'Actor', start: 0, end: 5 }, { id: 'm', label: 'Event', start: 6, end: 9 }], 'mine.spantag.json');
+  await dialog.getByRole('button', { name: 'Open' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Annotations"] > li').length === 2);
+  await settled(page);
+  // Back to the seed.
+  await importFile(page, 'seed.spantag.json', JSON.stringify(nativeFile(SEED, [], 'Seed')));
+  dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Open' }).click();
+  await page.waitForFunction(() => document.querySelector('article')?.textContent.includes('Netanyahu'));
+  await settled(page);
+  // A colleague's file for the other document, with one span: the dialog says what is saved.
+  const theirs = [{ id: 'b', label: 'Actor', start: 10, end: 13 }];
+  dialog = await openOther(theirs, 'theirs.spantag.json');
+  assert.match(await dialog.innerText(), /You have 2 annotations saved for it in this browser/);
+  assert.deepEqual(await dialog.getByRole('button').allInnerTexts(), ['Merge', 'Replace', 'Cancel']);
+  await dialog.getByRole('button', { name: 'Merge' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Annotations"] > li').length === 3);
+  assert.match(await page.getByRole('status').first().innerText(), /Merged 1 annotation from theirs\.spantag\.json into the 2 saved for “Other”/);
+  await settled(page);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Annotations"] > li').length === 3);
+  // Replace, chosen, replaces; the dialog counted the 3 saved first.
+  await importFile(page, 'seed.spantag.json', JSON.stringify(nativeFile(SEED, [], 'Seed')));
+  await page.getByRole('dialog').getByRole('button', { name: 'Open' }).click();
+  await page.waitForFunction(() => document.querySelector('article')?.textContent.includes('Netanyahu'));
+  await settled(page);
+  dialog = await openOther(theirs, 'theirs.spantag.json');
+  assert.match(await dialog.innerText(), /You have 3 annotations saved for it/);
+  await dialog.getByRole('button', { name: 'Replace' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Annotations"] > li').length === 1);
+  await settled(page);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Annotations"] > li').length === 1);
+  await context.close();
+});

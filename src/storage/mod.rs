@@ -561,6 +561,52 @@ pub async fn open<K: Kv>(kv: &K, legacy: &dyn Store, seed: &Document, schema: &R
     o
 }
 
+/// What this browser holds for a document, as an import of a file for a document
+/// other than the open one finds it: work to merge the file into, or to replace.
+#[derive(Clone, Debug, Default)]
+pub enum StoredWork {
+    /// Nothing stored.
+    #[default]
+    Nothing,
+    /// The annotations saved for the document, at their revision.
+    Work {
+        /// The saved annotations.
+        annotations: Rc<AnnotationSet>,
+        /// The record's revision (the base of the next write).
+        revision: u64,
+    },
+    /// A record that could not be read in full: why, and where a copy of it was kept
+    /// aside (or why it could not be).
+    Unreadable {
+        /// Why it could not be read.
+        why: String,
+        /// The key of the copy kept aside.
+        kept: Result<String, StoreError>,
+    },
+}
+
+/// Looks up the work stored for `doc_id`, for an import that opens that document.
+/// A record that cannot be read in full is kept aside first (as [`open`] does), so
+/// that the import's save, which writes over it, loses nothing.
+pub async fn stored_work<K: Kv>(kv: &K, doc_id: &str, schema: &Rc<Schema>, now_ms: i64) -> StoredWork {
+    let raw = match Kv::get(kv, &doc_key(doc_id)).await {
+        Ok(Some(raw)) => raw,
+        Ok(None) => return StoredWork::Nothing,
+        Err(e) => return StoredWork::Unreadable { why: e.to_string(), kept: Err(e) },
+    };
+    let why = match Record::decode(&raw) {
+        Ok(rec) => match load_payload(&rec.payload, doc_id, schema) {
+            Ok((_, annotations, refused)) if refused.is_empty() => {
+                return StoredWork::Work { annotations: Rc::new(annotations), revision: rec.revision };
+            }
+            Ok((_, _, refused)) => format!("some items could not be read: {}", describe(&refused)),
+            Err(e) => e.to_string(),
+        },
+        Err(e) => e.to_string(),
+    };
+    StoredWork::Unreadable { why, kept: keep_aside(kv, doc_id, &raw, now_ms).await }
+}
+
 fn load_payload(payload: &str, doc_id: &str, schema: &Rc<Schema>) -> Result<(Document, AnnotationSet, Vec<ItemRefusal>), ImportError> {
     let imported = native::import(payload, schema)?;
     if imported.document.id() != doc_id {
@@ -574,7 +620,8 @@ async fn keep_aside<K: Kv>(kv: &K, doc_id: &str, raw: &str, now_ms: i64) -> Resu
     kv.put(&key, raw).await.map(|()| key)
 }
 
-fn kept_message(kept: &Result<String, StoreError>) -> String {
+/// What a notice says of a stored value kept aside (`kept`: its key, or why not).
+pub fn kept_message(kept: &Result<String, StoreError>) -> String {
     match kept {
         Ok(_) => "A copy of the stored data was kept aside; you can download it.".to_owned(),
         Err(e) => format!("The stored data could not be copied aside ({e}), so spantag will not save over it. Export your work to keep it."),

@@ -117,6 +117,29 @@ async fn a_truncated_record_falls_back_to_the_last_good_backup() {
 }
 
 #[tokio::test]
+async fn the_work_stored_for_a_document_is_found_for_an_import_and_an_unreadable_record_is_kept_aside() {
+    let (doc, set) = seeded();
+    let kv = MemoryStore::new();
+    assert!(matches!(stored_work(&kv, doc.id(), &Schema::news(), 1).await, StoredWork::Nothing));
+    save(&kv, &doc, &set, None, true, 1).await.unwrap();
+    save(&kv, &doc, &set, Some(1), false, 2).await.unwrap();
+    match stored_work(&kv, doc.id(), &Schema::news(), 3).await {
+        StoredWork::Work { annotations, revision } => assert_eq!((&*annotations, revision), (&set, 2)),
+        other => panic!("expected the stored work, got {other:?}"),
+    }
+    // Half a record: reported, and a copy kept aside before anything writes over it.
+    let good = Kv::get(&kv, &doc_key(doc.id())).await.unwrap().unwrap();
+    kv.put(&doc_key(doc.id()), &good[..good.len() / 2]).await.unwrap();
+    match stored_work(&kv, doc.id(), &Schema::news(), 4).await {
+        StoredWork::Unreadable { why, kept: Ok(key) } => {
+            assert!(!why.is_empty());
+            assert_eq!(Kv::get(&kv, &key).await.unwrap().unwrap(), &good[..good.len() / 2]);
+        }
+        other => panic!("expected an unreadable record kept aside, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_checksum_mismatch_is_damage() {
     let (doc, set) = seeded();
     let kv = MemoryStore::new();

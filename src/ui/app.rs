@@ -248,11 +248,13 @@ pub fn App(props: &AppProps) -> Html {
     let onimport = {
         let state = state.clone();
         let dispatch = dispatch.clone();
+        let kv = props.kv.clone();
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             input.set_value("");
-            start_import(file, state.doc.id().to_owned(), state.anns.is_empty(), state.anns.schema().clone(), dispatch.clone());
+            let current = Current { doc_id: state.doc.id().to_owned(), empty: state.anns.is_empty(), kv: kv.clone(), schema: state.anns.schema().clone() };
+            start_import(file, current, dispatch.clone());
         })
     };
 
@@ -354,15 +356,15 @@ pub fn App(props: &AppProps) -> Html {
     let onformat_import = {
         let dispatch = dispatch.clone();
         let state = state.clone();
+        let kv = props.kv.clone();
         Callback::from(move |(file_name, result): (String, Result<crate::formats::native::Imported, String>)| match result {
             Err(why) => dispatch.emit(Msg::ImportFailed(why)),
-            Ok(imported) => {
-                let direct = state.anns.is_empty() && imported.document.id() == state.doc.id();
-                dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name })));
-                if direct {
-                    dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace)));
-                }
-            }
+            Ok(imported) => wasm_bindgen_futures::spawn_local(offer_import(
+                imported,
+                file_name,
+                Current { doc_id: state.doc.id().to_owned(), empty: state.anns.is_empty(), kv: kv.clone(), schema: state.anns.schema().clone() },
+                dispatch.clone(),
+            )),
         })
     };
     let onformat_notice = {
@@ -427,9 +429,27 @@ pub fn App(props: &AppProps) -> Html {
     };
     let status_class = classes!("status", matches!(state.save, SaveStatus::Failed(_) | SaveStatus::Blocked).then_some("bad"));
 
+    // A dialog is modal: the page behind it is inert (no focus, no clicks) while it is
+    // open. It takes the focus when it opens, and gives it back to what had it when it
+    // closes (the `autofocus` attribute alone works once per page).
+    let modal = state.pending_delete.is_some() || state.pending_import.is_some();
+    {
+        let before = use_mut_ref(|| None::<web_sys::HtmlElement>);
+        use_effect_with(modal, move |&open| {
+            if open {
+                *before.borrow_mut() = dom::active_element();
+                dom::focus_selector(".dialog [autofocus]");
+            } else if let Some(el) = before.borrow_mut().take() {
+                if el.is_connected() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+
     html! {
         <div class="app">
-            <header class="toolbar">
+            <header class="toolbar" inert={modal}>
                 <div class="brand">
                     <span class="logo" aria-hidden="true">{ "▍" }</span>
                     <span class="name">{ "spantag" }</span>
@@ -470,7 +490,7 @@ pub fn App(props: &AppProps) -> Html {
                     <FormatsMenu doc={state.doc.clone()} anns={state.anns.clone()} onimport={onformat_import} onnotice={onformat_notice} />
                 </div>
             </header>
-            <main class="layout">
+            <main class="layout" inert={modal}>
                 // The notice sits above the article, not above the whole layout, so that
                 // the panel beside it starts just below the toolbar and fits the window.
                 <div class="main-col">
@@ -500,7 +520,7 @@ pub fn App(props: &AppProps) -> Html {
                 <Panel doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()}
                     filter={state.filter.clone()} here={state.here.clone()} armed={state.armed.clone()} dispatch={dispatch.clone()} />
             </main>
-            <footer class="footer">
+            <footer class="footer" inert={modal}>
                 <p class={status_class} role="status" aria-live="polite">{ status }</p>
                 <p class="keys-hint">{ "Select text (or f to find), then 1/a Actor · 2/e Event · 3/c Claim · 4/q Cue · slot keys s t w u b p x · Del remove · Esc clear · j/k next/previous · Ctrl+Z undo" }</p>
             </footer>
@@ -530,6 +550,15 @@ fn import_dialog(p: &PendingImport, state: &AppState, ondecide: impl Fn(Option<I
     let n = p.imported.annotations.len();
     let refused = p.imported.refused.len();
     let refused_note = (refused > 0).then(|| format!(" {refused} item{} in the file will be refused; you will see why.", plural(refused)));
+    // What is stored for the file's document (when it is another one).
+    let saved = match &p.stored {
+        storage::StoredWork::Work { annotations, .. } if !annotations.is_empty() => Some(annotations.len()),
+        _ => None,
+    };
+    let unreadable = match &p.stored {
+        storage::StoredWork::Unreadable { why, kept } => Some(format!(" The data stored for it in this browser could not be read ({why}). {}", storage::kept_message(kept))),
+        _ => None,
+    };
     html! {
         <div class="backdrop">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="import-title">
@@ -541,8 +570,17 @@ fn import_dialog(p: &PendingImport, state: &AppState, ondecide: impl Fn(Option<I
                         <button type="button" class="danger" onclick={ondecide(Some(ImportMode::Replace))}>{ "Replace" }</button>
                         <button type="button" onclick={ondecide(None)}>{ "Cancel" }</button>
                     </div>
+                } else if let Some(saved) = saved {
+                    <p>{ format!("The file is for another document, “{}”, with {n} annotation{}. You have {saved} annotation{} saved for it in this browser. Merge the file's into them, or replace them with the file's? Your work on “{}” stays saved.",
+                        p.imported.document.title(), plural(n), plural(saved), state.doc.title()) }{ refused_note }</p>
+                    <div class="buttons">
+                        <button type="button" class="primary" onclick={ondecide(Some(ImportMode::Merge))} autofocus=true>{ "Merge" }</button>
+                        <button type="button" class="danger" onclick={ondecide(Some(ImportMode::Replace))}>{ "Replace" }</button>
+                        <button type="button" onclick={ondecide(None)}>{ "Cancel" }</button>
+                    </div>
                 } else {
-                    <p>{ format!("The file is for another document, “{}”, with {n} annotation{}. Open it? Your work on “{}” stays saved in this browser.", p.imported.document.title(), plural(n), state.doc.title()) }{ refused_note }</p>
+                    <p>{ format!("The file is for another document, “{}”, with {n} annotation{}. Open it? Your work on “{}” stays saved in this browser.", p.imported.document.title(), plural(n), state.doc.title()) }
+                        { unreadable }{ refused_note }</p>
                     <div class="buttons">
                         <button type="button" class="primary" onclick={ondecide(Some(ImportMode::Replace))} autofocus=true>{ "Open" }</button>
                         <button type="button" onclick={ondecide(None)}>{ "Cancel" }</button>
@@ -581,7 +619,37 @@ fn gloo_utils_document() -> web_sys::Document {
 /// 118 ms of background compilation on every page load (BENCHMARKS.md), so one it is.
 const REHEARSAL_COPIES: usize = 1;
 
-fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema: Rc<crate::model::Schema>, dispatch: Callback<Msg>) {
+/// What an import needs to know of the page it opens in.
+struct Current {
+    /// The open document's id.
+    doc_id: String,
+    /// It has no annotations.
+    empty: bool,
+    /// Where work is stored.
+    kv: Option<Rc<IdbStore>>,
+    /// The schema imports are checked against.
+    schema: Rc<crate::model::Schema>,
+}
+
+/// Offers a file read for import: looks up what is stored for the file's document
+/// when that is not the open one ([`storage::stored_work`]), so that opening it merges
+/// into that work or replaces it only as the person chooses; then asks, or opens the
+/// file at once when there is nothing to replace or merge with.
+async fn offer_import(imported: native::Imported, file_name: String, current: Current, dispatch: Callback<Msg>) {
+    let same = imported.document.id() == current.doc_id;
+    let stored = match &current.kv {
+        Some(kv) if !same => storage::stored_work(kv.as_ref(), imported.document.id(), &current.schema, dom::now_ms()).await,
+        _ => storage::StoredWork::Nothing,
+    };
+    let direct = current.empty && same;
+    dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name, stored })));
+    if direct {
+        // Nothing to replace or merge with: no need to ask.
+        dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace)));
+    }
+}
+
+fn start_import(file: web_sys::File, current: Current, dispatch: Callback<Msg>) {
     let name = file.name();
     let size = file.size() as usize;
     if size > MAX_IMPORT_BYTES {
@@ -611,16 +679,9 @@ fn start_import(file: web_sys::File, doc_id: String, current_empty: bool, schema
                 return;
             }
         };
-        match native::import(text, &schema) {
+        match native::import(text, &current.schema) {
             Err(e) => dispatch.emit(Msg::ImportFailed(format!("{name}: {e}."))),
-            Ok(imported) => {
-                let direct = current_empty && imported.document.id() == doc_id;
-                dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: name })));
-                if direct {
-                    // Nothing to replace or merge with: no need to ask.
-                    dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace)));
-                }
-            }
+            Ok(imported) => offer_import(imported, name, current, dispatch).await,
         }
     });
 }
@@ -638,9 +699,16 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
         return;
     }
     let key = e.key();
+    // A dialog is modal: Escape cancels it, and no other key reaches the page behind.
     if st.pending_import.is_some() {
         if key == "Escape" {
             dispatch.emit(Msg::ImportDecide(None));
+        }
+        return;
+    }
+    if st.pending_delete.is_some() {
+        if key == "Escape" {
+            dispatch.emit(Msg::ConfirmDelete(false));
         }
         return;
     }
@@ -665,12 +733,6 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
         return;
     }
     if e.alt_key() || ctrl {
-        return;
-    }
-    if st.pending_delete.is_some() {
-        if key == "Escape" {
-            dispatch.emit(Msg::ConfirmDelete(false));
-        }
         return;
     }
     match key.as_str() {

@@ -254,6 +254,13 @@ pub fn focus_selector(selector: &str) -> bool {
     }
 }
 
+/// The focused element, if it is not the page's body.
+pub fn active_element() -> Option<web_sys::HtmlElement> {
+    let d = web_sys::window().and_then(|w| w.document())?;
+    let el = d.active_element()?.dyn_into::<web_sys::HtmlElement>().ok()?;
+    (Some(&el) != d.body().as_ref()).then_some(el)
+}
+
 /// Offers `bytes` as a file download named `file_name` (for binary files such as
 /// a zip; [`download`] takes text).
 ///

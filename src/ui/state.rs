@@ -14,6 +14,7 @@ use crate::formats::ItemRefusal;
 use crate::model::document::Block;
 use crate::model::merge::merge;
 use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Refusal, Relation, Span, Timestamp};
+use crate::storage::{kept_message, StoredWork};
 
 /// What the status line says about saving.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +66,9 @@ pub struct PendingImport {
     pub imported: Imported,
     /// The file's name.
     pub file_name: String,
+    /// What this browser holds for the file's document, when that is not the open
+    /// one: opening the file merges into it or replaces it, as the person chooses.
+    pub stored: StoredWork,
 }
 
 /// The whole UI state.
@@ -392,8 +396,16 @@ impl AppState {
         let imported = &pending.imported;
         let mut details: Vec<String> = imported.refused.iter().map(ItemRefusal::to_string).collect();
         let same_doc = imported.document.id() == self.doc.id();
-        let (anns, n_added, n_skipped) = if mode == ImportMode::Merge && same_doc {
-            let mut anns = (*self.anns).clone();
+        // The work the file meets: this document's, or what is stored for the file's.
+        let (base, base_revision) = match &pending.stored {
+            _ if same_doc => (Some(self.anns.clone()), self.revision),
+            StoredWork::Work { annotations, revision } => (Some(annotations.clone()), Some(*revision)),
+            StoredWork::Nothing | StoredWork::Unreadable { .. } => (None, None),
+        };
+        let n_base = base.as_ref().map_or(0, |b| b.len());
+        let merging = mode == ImportMode::Merge && base.is_some();
+        let (anns, n_added, n_skipped) = if let (true, Some(base)) = (merging, &base) {
+            let mut anns = (**base).clone();
             let report = merge(&mut anns, &imported.annotations, |set| loop {
                 self.n_ids += 1;
                 let id = AnnId::new(format!("m{}{}", self.id_seed, self.n_ids)).expect("seeds are ASCII");
@@ -410,7 +422,7 @@ impl AppState {
             self.doc = Rc::new(imported.document.clone());
             self.blocks = Rc::new(self.doc.blocks());
             self.filter = None;
-            self.revision = None;
+            self.revision = base_revision;
         }
         self.anns = Rc::new(anns);
         self.unsaved = Rc::new(Vec::new());
@@ -421,17 +433,33 @@ impl AppState {
         self.n_edits += 1;
         self.save = SaveStatus::Saving;
         self.pending_import = None;
-        let verb = if mode == ImportMode::Merge && same_doc { "Merged" } else { "Imported" };
+        let verb = if merging { "Merged" } else { "Imported" };
         let mut text = format!("{verb} {n_added} annotation{} from {}", plural(n_added), pending.file_name);
+        if merging && !same_doc {
+            text.push_str(&format!(" into the {n_base} saved for “{}”", self.doc.title()));
+        }
+        if !merging && n_base > 0 {
+            text.push_str(&format!(", replacing the {n_base} {}", if same_doc { "you had" } else { "saved for it" }));
+        }
         if n_skipped > 0 {
             text.push_str(&format!("; {n_skipped} already present"));
         }
+        let unreadable = match &pending.stored {
+            StoredWork::Unreadable { why, kept } if !same_doc => {
+                Some(format!("The data stored for “{}” could not be read ({why}). {}", self.doc.title(), kept_message(kept)))
+            }
+            _ => None,
+        };
         if details.is_empty() {
             text.push('.');
             self.notice = Some(Notice::info(text));
         } else {
             text.push_str(&format!("; {} refused:", details.len()));
             self.notice = Some(Notice { is_error: true, text, details });
+        }
+        if let (Some(why), Some(notice)) = (unreadable, self.notice.as_mut()) {
+            notice.text = format!("{why} {}", notice.text);
+            notice.is_error = true;
         }
         self
     }
@@ -463,31 +491,38 @@ impl Reducible for AppState {
                     Ok(s) => s,
                     Err(e) => return self.refused("Tagging", Refusal::BadSpan(e)),
                 };
-                if let Some(existing) = self.anns.find_duplicate(span, &label) {
-                    // Tagging the same span again selects it instead of failing loudly.
-                    let mut next = (*self).clone();
-                    next.selected = Some(existing.id.clone());
-                    next.notice = Some(Notice::info(format!("That text is already tagged {label}; it is now selected.")));
-                    return Rc::new(next);
-                }
-                // A waiting slot takes the new span: it is tagged with the slot's label
-                // and fills the slot, and the annotation with the slot stays selected.
+                // A waiting slot takes the selected text: text already tagged with the
+                // slot's label fills it as it is; other text is tagged with that label
+                // first. The annotation with the slot stays selected.
                 let slot = self.armed.clone().and_then(|role| {
                     let def = self.anns.schema().role(&role)?.clone();
                     let from = self.selected_annotation().filter(|a| a.label == def.from)?;
                     Some((def, from.id.clone()))
                 });
                 if let Some((def, from)) = slot {
+                    if let Some(existing) = def.to.iter().find_map(|l| self.anns.find_duplicate(span, l)) {
+                        let to = existing.id.clone();
+                        return self.link_selected(&def.id, to);
+                    }
                     let label = def.to.first().cloned().unwrap_or(label);
                     let ann = Annotation::new(id.clone(), label, span, at);
                     let mut next = (*self).clone();
                     let rel = next.fresh_id('r');
                     next.armed = None;
-                    let batch = Action::Batch(vec![
-                        Action::Add(ann),
-                        Action::Link(Relation { id: rel, kind: def.id.clone(), from, to: id }),
-                    ]);
-                    return Rc::new(next).edit_or_notice(&format!("Filling {}", def.name), batch);
+                    let mut batch = vec![Action::Add(ann)];
+                    // A single-value slot's earlier value gives way, as when it is picked.
+                    if def.single {
+                        batch.extend(next.anns.relations_from(&from).filter(|r| r.kind == def.id).map(|r| Action::Unlink { id: r.id.clone() }));
+                    }
+                    batch.push(Action::Link(Relation { id: rel, kind: def.id.clone(), from, to: id }));
+                    return Rc::new(next).edit_or_notice(&format!("Filling {}", def.name), Action::Batch(batch));
+                }
+                if let Some(existing) = self.anns.find_duplicate(span, &label) {
+                    // Tagging the same span again selects it instead of failing loudly.
+                    let mut next = (*self).clone();
+                    next.selected = Some(existing.id.clone());
+                    next.notice = Some(Notice::info(format!("That text is already tagged {label}; it is now selected.")));
+                    return Rc::new(next);
                 }
                 let ann = Annotation::new(id.clone(), label, span, at);
                 match (*self).clone().edit(Action::Add(ann), false) {
@@ -866,7 +901,7 @@ mod tests {
         file_set.apply(Action::Add(Annotation::clone(&s.anns.items()[0]).tap_id("z"))).unwrap();
         let json = native::export(&s.doc, &file_set);
         let imported = native::import(&json, &Schema::news()).unwrap();
-        let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into() });
+        let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into(), stored: StoredWork::Nothing });
         let s = s.reduce(Msg::ImportRead(pending));
         let cancelled = s.clone().reduce(Msg::ImportDecide(None));
         assert_eq!(cancelled.anns.len(), 1);
@@ -877,6 +912,44 @@ mod tests {
         assert!(merged.notice.as_ref().unwrap().text.contains("1 already present"));
         let replaced = s.reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
         assert_eq!(*replaced.anns, file_set);
+    }
+
+    #[test]
+    fn opening_a_file_for_another_document_merges_into_or_replaces_its_stored_work_only_as_chosen() {
+        // The open document is the seed; "X" has 2 annotations stored at revision 7.
+        let x = Document::new("X", "Alice met Bob in Kyiv. 🇺🇦 Carol said so.");
+        let ann = |id: &str, label: &str, a: usize, b: usize| Annotation::new(AnnId::new(id).unwrap(), label, Span::new(a, b, x.len_cp()).unwrap(), Timestamp(1));
+        let mut stored = AnnotationSet::new(x.len_cp(), Schema::news());
+        stored.apply(Action::Add(ann("alice", "Actor", 0, 5))).unwrap();
+        stored.apply(Action::Add(ann("met", "Event", 6, 9))).unwrap();
+        // The file has 1 new annotation and one the stored work has too.
+        let mut file = AnnotationSet::new(x.len_cp(), Schema::news());
+        file.apply(Action::Add(ann("bob", "Actor", 10, 13))).unwrap();
+        file.apply(Action::Add(ann("alice2", "Actor", 0, 5))).unwrap();
+        let imported = native::import(&native::export(&x, &file), &Schema::news()).unwrap();
+        let pending = Rc::new(PendingImport {
+            imported,
+            file_name: "x.json".into(),
+            stored: StoredWork::Work { annotations: Rc::new(stored.clone()), revision: 7 },
+        });
+        let s = state().reduce(tag("Actor", 40, 58, "a")).reduce(Msg::ImportRead(pending));
+        let merged = s.clone().reduce(Msg::ImportDecide(Some(ImportMode::Merge)));
+        assert_eq!(merged.doc.id(), x.id());
+        let ids: Vec<_> = merged.anns.items().iter().map(|a| a.id.as_str().to_owned()).collect();
+        assert_eq!(ids, ["alice", "met", "bob"], "the stored work, plus the file's new span");
+        assert_eq!(merged.revision, Some(7), "the save is a write on the stored revision, not over it blind");
+        let text = &merged.notice.as_ref().unwrap().text;
+        assert!(text.contains("Merged 1 annotation") && text.contains("into the 2 saved for “X”") && text.contains("1 already present"), "{text}");
+        let replaced = s.reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
+        assert_eq!(*replaced.anns, file);
+        assert_eq!(replaced.revision, Some(7));
+        let text = &replaced.notice.as_ref().unwrap().text;
+        assert!(text.contains("replacing the 2 saved for it"), "{text}");
+        // Nothing stored for it: the file's work opens as it is, as a first write.
+        let imported = native::import(&native::export(&x, &file), &Schema::news()).unwrap();
+        let fresh = state().reduce(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: "x.json".into(), stored: StoredWork::Nothing })));
+        let opened = fresh.reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
+        assert_eq!((*opened.anns == file, opened.revision), (true, None));
     }
 
     #[test]
@@ -916,6 +989,32 @@ mod tests {
         let s = s.reduce(Msg::Undo);
         assert!(s.anns.get(&AnnId::new("new").unwrap()).is_none());
         assert_eq!(s.anns.relations().len(), 1);
+        s.anns.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn a_waiting_slot_takes_selected_text_that_is_already_tagged_and_a_single_slot_gives_way() {
+        let s = state().reduce(tag("Event", 59, 98, "ev")).reduce(tag("Actor", 40, 58, "bn")).reduce(tag("Actor", 600, 610, "k"));
+        let s = s.reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None)).reduce(Msg::Arm(Some("source".into())));
+        // Selecting the actor's exact text (and pressing any label key) fills Source
+        // with the actor as it is: no second annotation, the event stays selected.
+        let s = s.reduce(tag("Actor", 40, 58, "dup"));
+        assert!(s.anns.get(&AnnId::new("dup").unwrap()).is_none());
+        assert_eq!(s.anns.len(), 3);
+        let r = &s.anns.relations()[0];
+        assert_eq!((r.kind.as_str(), r.from.as_str(), r.to.as_str()), ("source", "ev", "bn"));
+        assert_eq!(s.selected.as_ref().unwrap().as_str(), "ev");
+        assert!(s.armed.is_none());
+        // Source takes one value: new text in it replaces the actor, in one undoable edit.
+        let s = s.reduce(Msg::Arm(Some("source".into()))).reduce(tag("Actor", 102, 106, "new"));
+        let sources: Vec<_> = s.anns.relations_from(&AnnId::new("ev").unwrap()).filter(|r| r.kind == "source").map(|r| r.to.as_str().to_owned()).collect();
+        assert_eq!(sources, ["new"]);
+        let s = s.reduce(Msg::Undo);
+        let sources: Vec<_> = s.anns.relations_from(&AnnId::new("ev").unwrap()).filter(|r| r.kind == "source").map(|r| r.to.as_str().to_owned()).collect();
+        assert_eq!(sources, ["bn"]);
+        // With no slot waiting, the same text selects the existing actor instead.
+        let s = s.reduce(tag("Actor", 600, 610, "again"));
+        assert_eq!(s.selected.as_ref().unwrap().as_str(), "k");
         s.anns.check_invariants().unwrap();
     }
 
