@@ -539,9 +539,22 @@ impl Reducible for AppState {
                 let Some(id) = self.selected_annotation().map(|a| a.id.clone()) else {
                     return self;
                 };
-                match (*self).clone().edit(Action::Relabel { id, label, at }, false) {
+                let (links, in_entity) = (self.anns.relations().len(), self.anns.entity_of(&id).is_some());
+                match (*self).clone().edit(Action::Relabel { id: id.clone(), label: label.clone(), at }, false) {
                     Ok(mut next) => {
-                        next.notice = None;
+                        // Links that do not fit the new label go with the relabel: say so.
+                        let lost = links.saturating_sub(next.anns.relations().len());
+                        let left = in_entity && next.anns.entity_of(&id).is_none();
+                        next.notice = (lost > 0 || left).then(|| {
+                            let mut what = Vec::new();
+                            if lost > 0 {
+                                what.push(format!("{lost} link{} that did not fit a {label} {} removed", plural(lost), if lost == 1 { "was" } else { "were" }));
+                            }
+                            if left {
+                                what.push("it left its entity".to_owned());
+                            }
+                            Notice::info(format!("Relabelled to {label}; {}. Ctrl+Z undoes it.", what.join(", and ")))
+                        });
                         Rc::new(next)
                     }
                     Err(Refusal::Unchanged) => self,
@@ -633,7 +646,18 @@ impl Reducible for AppState {
                 let Some(mut e) = self.anns.entity_of(&me.id).cloned() else { return self };
                 e.members.retain(|m| m != &me.id);
                 let action = if e.members.is_empty() { Action::RemoveEntity { id: e.id } } else { Action::PutEntity(e) };
-                self.edit_or_notice("Leaving the entity", action)
+                let links = self.anns.relations().len();
+                let mut next = self.edit_or_notice("Leaving the entity", action);
+                // The last mention leaving ends the entity, and the links to it: say so.
+                let lost = links.saturating_sub(next.anns.relations().len());
+                if lost > 0 {
+                    Rc::make_mut(&mut next).notice = Some(Notice::info(format!(
+                        "The entity had no other mention, so it ended, and {lost} link{} to it {} removed. Ctrl+Z undoes it.",
+                        plural(lost),
+                        if lost == 1 { "was" } else { "were" }
+                    )));
+                }
+                next
             }
             Msg::RequestDelete => {
                 let Some(ann) = self.selected_annotation() else { return self };
@@ -1016,6 +1040,37 @@ mod tests {
         let s = s.reduce(tag("Actor", 600, 610, "again"));
         assert_eq!(s.selected.as_ref().unwrap().as_str(), "k");
         s.anns.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn a_relabel_that_drops_links_says_so_and_one_that_does_not_says_nothing() {
+        let s = state().reduce(tag("Event", 59, 98, "ev")).reduce(tag("Actor", 40, 58, "bn"));
+        let s = s.reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None)).reduce(Msg::LinkTo { role: "source".into(), to: AnnId::new("bn").unwrap() });
+        assert_eq!(s.anns.relations().len(), 1);
+        // Relabelling the event to a claim: its Source slot does not exist for a claim.
+        let s = s.reduce(Msg::Relabel { label: "Claim".into(), at: Timestamp(20) });
+        assert!(s.anns.relations().is_empty());
+        let text = &s.notice.as_ref().expect("a notice").text;
+        assert_eq!(text, "Relabelled to Claim; 1 link that did not fit a Claim was removed. Ctrl+Z undoes it.");
+        let s = s.reduce(Msg::Undo);
+        assert_eq!(s.anns.relations().len(), 1);
+        // Without links, a relabel is silent.
+        let s = s.reduce(tag("Claim", 600, 610, "cl")).reduce(Msg::Relabel { label: "Event".into(), at: Timestamp(21) });
+        assert_eq!(s.anns.get(&AnnId::new("cl").unwrap()).unwrap().label, "Event");
+        assert!(s.notice.is_none());
+    }
+
+    #[test]
+    fn the_last_mention_leaving_its_entity_says_that_the_links_to_it_went_too() {
+        let s = state().reduce(tag("Event", 59, 98, "ev")).reduce(tag("Actor", 40, 58, "bn")).reduce(Msg::MakeEntity);
+        let entity = s.anns.entity_of(&AnnId::new("bn").unwrap()).unwrap().id.clone();
+        let s = s.reduce(Msg::Select(Some(AnnId::new("ev").unwrap()), None)).reduce(Msg::LinkTo { role: "target".into(), to: entity });
+        assert_eq!(s.anns.relations().len(), 1);
+        let s = s.reduce(Msg::Select(Some(AnnId::new("bn").unwrap()), None)).reduce(Msg::LeaveEntity);
+        assert!(s.anns.entities().is_empty() && s.anns.relations().is_empty());
+        let text = &s.notice.as_ref().expect("a notice").text;
+        assert!(text.contains("it ended, and 1 link to it was removed"), "{text}");
+        assert_eq!(s.reduce(Msg::Undo).anns.relations().len(), 1);
     }
 
     #[test]
