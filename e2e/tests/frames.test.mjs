@@ -263,3 +263,30 @@ test('the delete dialog takes the focus every time it opens, holds the page behi
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('after a pick by Enter or a value removed with ×, the keyboard goes on from a sensible place', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await dragOver(page, EVENT);
+  await page.keyboard.press('2');
+  await dragOver(page, CLAIM);
+  await page.keyboard.press('3');
+  // About event takes several values: after Enter, the page's keys work again.
+  await page.keyboard.press('b');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'slot-about');
+  await page.keyboard.type('canceled');
+  await page.keyboard.press('Enter');
+  await slot(page, 'about').locator('.value', { hasText: 'canceled a high-stakes' }).waitFor();
+  assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'INPUT', 'Enter leaves the picker');
+  await page.keyboard.press('x');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'slot-contradicts', 'the next slot key works at once');
+  await page.keyboard.press('Escape');
+  // × on the value: the focus goes to the slot's picker, not to the top of the page.
+  const remove = slot(page, 'about').getByRole('button', { name: /^Remove About event/ });
+  await remove.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.slot[data-role="about"] .value').length === 0);
+  await page.waitForFunction(() => document.activeElement?.id === 'slot-about');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

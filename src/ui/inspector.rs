@@ -286,7 +286,17 @@ fn slot(props: &InspectorProps, role: &RoleDef, live: bool) -> Html {
                         let class = anns.get(&r.to).map_or("entity".to_owned(), |t| label_class(anns, &t.label));
                         let d2 = d.clone();
                         let rid = r.id.clone();
-                        let onremove = Callback::from(move |_| d2.emit(Msg::Apply(Action::Unlink { id: rid.clone() })));
+                        let input_id = format!("slot-{}", role.id);
+                        // The focus goes to the slot's picker once it renders, not to
+                        // the page's start with the removed button.
+                        let onremove = Callback::from(move |_| {
+                            d2.emit(Msg::Apply(Action::Unlink { id: rid.clone() }));
+                            let input_id = input_id.clone();
+                            gloo_timers::callback::Timeout::new(0, move || {
+                                dom::focus_id(&input_id);
+                            })
+                            .forget();
+                        });
                         let (enter, leave) = hover(d, &r.id);
                         html! {
                             <li class="value" onmouseenter={enter} onmouseleave={leave}>

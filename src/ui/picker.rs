@@ -1,5 +1,6 @@
 //! A searchable picker (an ARIA combobox) of annotations and entities, used by the
-//! inspector's slots. Type to filter, arrows to move, Enter to pick, Escape to leave.
+//! inspector's slots. Type to filter, arrows to move, Enter to pick (and leave the
+//! field, back to the page's keys), Escape to leave.
 
 use yew::prelude::*;
 
@@ -97,6 +98,10 @@ pub fn Picker(props: &PickerProps) -> Html {
                 e.prevent_default();
                 if let Some(id) = ids.get(*active).or(ids.first()) {
                     pick(id.clone());
+                    // Back to the keys (the next slot's key, j/k…), as a slot that
+                    // takes one value does when its picker goes away with the pick.
+                    let input: web_sys::HtmlElement = e.target_unchecked_into();
+                    let _ = input.blur();
                 }
             }
             "Escape" => {
