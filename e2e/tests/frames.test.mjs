@@ -290,3 +290,28 @@ test('after a pick by Enter or a value removed with ×, the keyboard goes on fro
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('the key of a filled single-value slot opens its picker, and a pick replaces the value', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await dragOver(page, 'Benjamin Netanyahu');
+  await page.keyboard.press('1');
+  await dragOver(page, 'John Kirby');
+  await page.keyboard.press('1');
+  await dragOver(page, EVENT);
+  await page.keyboard.press('2');
+  await page.keyboard.press('s');
+  await page.keyboard.type('Benj');
+  await page.keyboard.press('Enter');
+  await slot(page, 'source').locator('.value', { hasText: 'Benjamin Netanyahu' }).waitFor();
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => document.activeElement?.id === 'slot-source');
+  await page.keyboard.type('Kirby');
+  await page.keyboard.press('Enter');
+  await slot(page, 'source').locator('.value', { hasText: 'John Kirby' }).waitFor();
+  assert.deepEqual(await slot(page, 'source').locator('.value .quote').allInnerTexts(), ['John Kirby'], 'the value was replaced, not added');
+  await page.keyboard.press('Control+z');
+  await slot(page, 'source').locator('.value', { hasText: 'Benjamin Netanyahu' }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -788,7 +788,15 @@ fn on_key(e: &KeyboardEvent, st: &AppState, dispatch: &Callback<Msg>, article_re
                 // A slot key arms the slot and opens its picker: type or use arrows, then Enter.
                 e.prevent_default();
                 dispatch.emit(Msg::Arm(Some(role.id.clone())));
-                dom::focus_id(&format!("slot-{}", role.id));
+                // A filled slot that takes one value shows its picker once armed: focus
+                // it after that render if it is not there yet.
+                let id = format!("slot-{}", role.id);
+                if !dom::focus_id(&id) {
+                    gloo_timers::callback::Timeout::new(0, move || {
+                        dom::focus_id(&id);
+                    })
+                    .forget();
+                }
             } else if let Some(label) = st.anns.labels().by_key(c) {
                 e.prevent_default();
                 let label = label.id.clone();

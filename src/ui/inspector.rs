@@ -268,7 +268,9 @@ fn slot(props: &InspectorProps, role: &RoleDef, live: bool) -> Html {
         let role_id = role.id.clone();
         Callback::from(move |to: AnnId| d.emit(Msg::LinkTo { role: role_id.clone(), to }))
     };
-    let show_picker = !role.single || filled.is_empty();
+    // A filled slot that takes one value shows its picker while armed: a pick replaces
+    // the value (its key, then type or arrows and Enter, as for an empty slot).
+    let show_picker = !role.single || filled.is_empty() || armed;
     html! {
         <div class={classes!("slot", armed.then_some("armed"))} data-role={live.then(|| role.id.clone())}>
             <div class="slot-head">
