@@ -35,14 +35,24 @@ export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 const open = new Set();
-/** Closes every browser still open (call from an `after` hook, so a failing test cannot hang the run). */
+const made = new Set();
+/** Closes every browser still open (call from an `after` hook, so a failing test cannot
+    hang the run), and removes the profiles made in this run (a few MB each). */
 export async function closeAll() {
   for (const c of open) await c.close().catch(() => {});
   open.clear();
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  made.clear();
+}
+
+function newProfileDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spantag-profile-'));
+  made.add(dir);
+  return dir;
 }
 
 /** A fresh browser profile; returns { context, dir }. Pass dir to reopen the same profile. */
-export async function openProfile(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spantag-profile-'))) {
+export async function openProfile(dir = newProfileDir()) {
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: CHROMIUM_ARGS,

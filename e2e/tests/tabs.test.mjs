@@ -151,3 +151,19 @@ test('a file for another document with saved work: Merge keeps that work, Replac
   await page.waitForFunction(() => document.querySelectorAll('[aria-label="Annotations"] > li').length === 1);
   await context.close();
 });
+
+test('without IndexedDB the status says so from the start, and leaving the page asks first', async () => {
+  const { context } = await openProfile();
+  await context.addInitScript(() => { IDBFactory.prototype.open = function () { throw new DOMException('denied', 'SecurityError'); }; });
+  const page = await openPage(context, server.url);
+  await page.waitForFunction(() => /Not saved/.test(document.querySelector('footer [role=status]')?.textContent || ''));
+  assert.match(await page.locator('footer [role=status]').innerText(), /^Not saved: IndexedDB is not available/);
+  await dragOver(page, 'Benjamin Netanyahu');
+  await page.keyboard.press('1');
+  await page.waitForSelector('article mark.ann');
+  await page.waitForFunction(() => /^Not saved/.test(document.querySelector('footer [role=status]')?.textContent || ''));
+  const asked = new Promise((resolve) => page.once('dialog', async (d) => { resolve(d.type()); await d.dismiss(); }));
+  await page.close({ runBeforeUnload: true });
+  assert.equal(await asked, 'beforeunload', 'the browser asks before the work on the page is lost');
+  await context.close();
+});

@@ -94,10 +94,12 @@ pub fn App(props: &AppProps) -> Html {
     }
 
     // Write pending work at once when the page is hidden or closed; ask the browser
-    // to keep the storage.
+    // to keep the storage. Without IndexedDB, the status says so from the start.
     {
         let autosave = autosave.clone();
         let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        let no_storage = props.kv.is_none();
         use_effect_with((), move |_| {
             let doc = gloo_utils_document();
             let a1 = autosave.clone();
@@ -108,12 +110,24 @@ pub fn App(props: &AppProps) -> Html {
             });
             let window = web_sys::window().expect("a window");
             let pagehide = EventListener::new(&window, "pagehide", move |_| autosave.flush());
+            // Work that is only on this page (storage failed, full or paused) is lost
+            // with it: the browser asks before the page is closed or reloaded.
+            let latest = latest.clone();
+            let unload = EventListener::new_with_options(&window, "beforeunload", EventListenerOptions::enable_prevent_default(), move |e| {
+                let save = &latest.borrow().save;
+                if matches!(save, SaveStatus::Failed(_) | SaveStatus::Blocked) || (no_storage && *save == SaveStatus::Saving) {
+                    e.prevent_default();
+                }
+            });
+            if no_storage {
+                dispatch.emit(Msg::SaveResult(Err("IndexedDB is not available in this browser".into())));
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 if crate::storage::idb::request_persistence().await == Some(false) {
                     dispatch.emit(Msg::PersistRefused);
                 }
             });
-            move || drop((hidden, pagehide))
+            move || drop((hidden, pagehide, unload))
         });
     }
 
