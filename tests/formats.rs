@@ -567,3 +567,173 @@ fn recogito_and_hypothesis_style_w3c_imports_with_utf16_positions_and_quote_only
     assert_eq!(back.annotations.get(&id("3")).unwrap().note, "checked 👍");
     assert_eq!(back.annotations.get(&id("1")).unwrap().created, Timestamp(1_711_447_200_000));
 }
+
+// Duplicate ids and duplicate keys (hostile input, case 5): a clear error, and
+// nothing silently overwritten or attached to the wrong span.
+
+/// The refusals of an import, as the person reads them.
+fn refusals(back: &Imported) -> Vec<String> {
+    back.refused.iter().map(ToString::to_string).collect()
+}
+
+/// The texts of an import's spans, in text order.
+fn span_texts(back: &Imported) -> Vec<String> {
+    back.annotations.items().iter().map(|a| back.document.text().slice(a.span.start(), a.span.end()).unwrap().to_owned()).collect()
+}
+
+#[test]
+fn brat_duplicate_ids_are_refused_and_nothing_points_at_the_wrong_span() {
+    let doc = Document::from_text(TEXT);
+    let t = |label: &str, needle: &str| {
+        let (s, e) = find(needle, 0);
+        format!("{label} {s} {e}\t{needle}")
+    };
+    // Line 3 gives 習近平 the id of Zelenskyy's line 1: "Source:T1", the Equiv and
+    // the note on T1 could mean either span.
+    let ann = format!(
+        "T1\t{}\nT2\t{}\nT1\t{}\nT4\t{}\nE1\tEvent:T2 Source:T1 Target:T4\n*\tEquiv T1 T4\n#1\tAnnotatorNotes T1\tchecked\nA1\tmodality E1 occurred\nA1\tpolarity E1 negative\nE2\tEvent:T1\nA2\tmodality E2 occurred\n",
+        t("Actor", "Zelenskyy"),
+        t("Event", "met"),
+        t("Actor", "習近平"),
+        t("Actor", "the cafe\u{301} owner")
+    );
+    let back = import(ann.as_bytes(), "d.ann", &doc).unwrap();
+    back.annotations.check_invariants().unwrap();
+    let why = refusals(&back);
+    assert_eq!(span_texts(&back), ["Zelenskyy", "met", "the cafe\u{301} owner"], "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 3 (\"T1\"): ") && r.contains("\"T1\" is already the id of line 1")), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 5 (\"E1\"): ") && r.contains("\"T1\" is the id of 2 items of the file (line 1, line 3)")), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 6") && r.contains("ambiguous")), "the Equiv: {why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 7 (\"#1\")") && r.contains("ambiguous")), "the note: {why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 9 (\"A1\")") && r.contains("already the id of line 8")), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 10 (\"E2\"): ") && r.contains("ambiguous")), "a trigger: {why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("line 11 (\"A2\"): ") && r.contains("needs a name and a span of this file")), "an event refused: {why:#?}");
+    assert_eq!(rels(&back), ["target met -> the cafe\u{301} owner"], "Source:T1 is refused, not guessed");
+    assert!(back.annotations.entities().is_empty(), "the Equiv is refused, not guessed");
+    assert!(back.annotations.items().iter().all(|a| a.note.is_empty()), "the note is refused, not guessed");
+    let met = back.annotations.items().iter().find(|a| a.label == "Event").unwrap();
+    assert_eq!(met.attrs.iter().collect::<Vec<_>>(), [(&"modality".to_owned(), &"occurred".to_owned())], "the first A1 imports, the second is refused");
+}
+
+#[test]
+fn doccano_duplicate_entity_ids_are_refused_and_relations_to_them_too() {
+    let (doc, set) = rich();
+    let mut d: Value = serde_json::from_slice(&formats::export(Format::Doccano, &doc, &set).files[0].2).unwrap();
+    let starts: Vec<i64> = d["entities"].as_array().unwrap().iter().map(|e| e["start_offset"].as_i64().unwrap()).collect();
+    assert_eq!(&starts[..3], [0, 15, 19], "Zelenskyy, met, 習近平 (UTF-16: the flag is 4 units)");
+    // 習近平 gets Zelenskyy's id: "source met -> 1" could mean either.
+    d["entities"][2]["id"] = d["entities"][0]["id"].clone();
+    let back = import(format!("{d}\n").as_bytes(), "x.doccano.jsonl", &doc).unwrap();
+    back.annotations.check_invariants().unwrap();
+    let why = refusals(&back);
+    assert!(!span_texts(&back).contains(&"習近平".to_owned()), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("entity 3 (\"1\"): ") && r.contains("\"1\" is already the id of entity 1")), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("relation 1 (\"1\"): ") && r.contains("\"1\" is the id of 2 items of the file (entity 1, entity 3)")), "{why:#?}");
+    assert!(!rels(&back).iter().any(|r| r.starts_with("source met")), "{:?}", rels(&back));
+    // A relation id given twice.
+    let mut d: Value = serde_json::from_slice(&formats::export(Format::Doccano, &doc, &set).files[0].2).unwrap();
+    d["relations"][1]["id"] = d["relations"][0]["id"].clone();
+    let back = import(format!("{d}\n").as_bytes(), "x.doccano.jsonl", &doc).unwrap();
+    assert!(refusals(&back).iter().any(|r| r.starts_with("relation 2 (\"1\"): ") && r.contains("already the id of relation 1")), "{:#?}", back.refused);
+}
+
+#[test]
+fn w3c_duplicate_iris_are_refused_and_links_to_them_too() {
+    let (doc, set) = rich();
+    let mut w: Value = serde_json::from_slice(&formats::export(Format::W3c, &doc, &set).files[0].2).unwrap();
+    let iri = |i: &str| formats::w3c::item_iri(doc.id(), &id(i));
+    let items = w["first"]["items"].as_array_mut().unwrap();
+    let office = items.iter().position(|x| x["id"] == iri("office")).unwrap();
+    // "Netanyahu's office" gets Zelenskyy's IRI: the link "source met -> zel" could mean either.
+    items[office]["id"] = iri("zel").into();
+    let back = import(w.to_string().as_bytes(), "x.w3c.jsonld", &doc).unwrap();
+    back.annotations.check_invariants().unwrap();
+    let why = refusals(&back);
+    assert!(!span_texts(&back).contains(&"Netanyahu's office".to_owned()), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with(&format!("annotation {} (\"zel\"): ", office + 1)) && r.contains("is already the id of annotation 1")), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with("relation") && r.contains("ambiguous")), "{why:#?}");
+    assert!(!rels(&back).iter().any(|r| r.starts_with("source met")), "{:?}", rels(&back));
+}
+
+#[test]
+fn label_studio_duplicate_region_ids_are_refused_and_what_refers_to_them_too() {
+    let (doc, set) = rich();
+    let mut ls: Value = serde_json::from_slice(&formats::export(Format::LabelStudio, &doc, &set).files[0].2).unwrap();
+    let results = ls[0]["annotations"][0]["result"].as_array_mut().unwrap();
+    let xi = results.iter().position(|r| r["id"] == "xi").unwrap();
+    // 習近平's region gets Zelenskyy's region id, with its own range.
+    results[xi]["id"] = "zel".into();
+    // A region with two labels results (two Labels tags) over the same range is one region, not a duplicate.
+    let mut second = results.iter().find(|r| r["id"] == "claim1" && r["type"] == "labels").unwrap().clone();
+    second["from_name"] = "label2".into();
+    second["value"]["labels"] = serde_json::json!(["Event"]);
+    results.push(second);
+    let back = import(ls.to_string().as_bytes(), "x.labelstudio.json", &doc).unwrap();
+    back.annotations.check_invariants().unwrap();
+    let why = refusals(&back);
+    assert!(!span_texts(&back).contains(&"習近平".to_owned()), "{why:#?}");
+    assert!(why.iter().any(|r| r.starts_with(&format!("result {} (\"zel\"): ", xi + 1)) && r.contains("is already the id of result 1")), "{why:#?}");
+    assert!(why.iter().any(|r| r.contains("\"zel\" is the id of 2 items of the file") && r.contains("ambiguous")), "{why:#?}");
+    assert!(!rels(&back).iter().any(|r| r.starts_with("source met")), "{:?}", rels(&back));
+    assert_eq!(back.annotations.items().iter().filter(|a| doc.text().slice(a.span.start(), a.span.end()) == Some("talks failed")).count(), 2, "{why:#?}");
+}
+
+#[test]
+fn duplicate_json_keys_are_refused_in_every_json_format_with_the_key_and_the_line() {
+    let (doc, set) = rich();
+    let file = |f: Format| String::from_utf8(formats::export(f, &doc, &set).files[0].2.clone()).unwrap();
+    let dup = |text: String, from: &str, to: &str| {
+        assert!(text.contains(from), "{from}");
+        text.replacen(from, to, 1)
+    };
+    let doccano = file(Format::Doccano);
+    // W3C: the collection's "total" twice; the file is pretty-printed, so the line is
+    // that of the key given again.
+    let w3c = dup(file(Format::W3c), "\"total\": ", "\"total\": 1, \"total\": ");
+    let w3c_line = format!("line {}, column", w3c.lines().position(|l| l.contains("\"total\": 1, \"total\"")).unwrap() + 1);
+    let cases = [
+        // doccano: a label given twice; serde_json::Value would keep the last one.
+        ("doccano", "x.doccano.jsonl", dup(doccano.clone(), "\"label\":\"Actor\"", "\"label\":\"Actor\",\"label\":\"Claim\""), "label", "line 1"),
+        // The same, in the second record of a file.
+        ("doccano line 2", "x.doccano.jsonl", format!("{doccano}{}", dup(doccano.clone(), "\"label\":\"Actor\"", "\"label\":\"Actor\",\"label\":\"Claim\"")), "label", "line 2"),
+        // doccano as a JSON array of records.
+        ("doccano array", "x.doccano.jsonl", format!("[{}]", dup(doccano.trim().to_owned(), "\"start_offset\":0", "\"start_offset\":0,\"start_offset\":13")), "start_offset", "line 1"),
+        ("doccano seq", "x.doccano-seq.jsonl", dup(file(Format::DoccanoSeq), "\"text\":", "\"text\":\"evil\",\"text\":"), "text", "line 1"),
+        ("W3C", "x.w3c.jsonld", w3c, "total", w3c_line.as_str()),
+        ("Label Studio", "x.labelstudio.json", dup(file(Format::LabelStudio), "\"start\": 0,", "\"start\": 0, \"start\": 13,"), "start", "line"),
+        ("Prodigy", "x.prodigy.jsonl", dup(file(Format::Prodigy), "\"label\":\"Actor\"", "\"label\":\"Actor\",\"label\":\"Claim\""), "label", "line 1"),
+    ];
+    for (what, name, text, key, line) in cases {
+        let e = import(text.as_bytes(), name, &doc).map(|b| format!("imported {:?}", span_texts(&b))).unwrap_or_else(|e| e.to_string());
+        assert!(e.contains(&format!("the key \"{key}\" appears twice in one object")), "{what}: {e}");
+        assert!(e.contains(line), "{what}: {e}");
+        assert!(!e.contains(" at line "), "{what}: the position is said once: {e}");
+    }
+}
+
+#[test]
+fn w3c_utf16_positions_on_the_wrong_copy_of_the_quote_are_read_by_its_context() {
+    // A Hypothesis-style annotation on the 2nd "no", in UTF-16 units (10..12); read as
+    // code points, the same numbers are the 3rd "no". Its prefix and suffix say which.
+    let text = "🇺🇦👍 no no no.";
+    let doc = Document::from_text(text);
+    let anno = |prefix: &str, suffix: &str| {
+        serde_json::json!([{"@context": "http://www.w3.org/ns/anno.jsonld", "id": "https://hyp.example/1", "type": "Annotation",
+            "body": [{"type": "TextualBody", "purpose": "tagging", "value": "Claim"}],
+            "target": {"source": "https://news.example/x", "selector": [
+                {"type": "TextQuoteSelector", "exact": "no", "prefix": prefix, "suffix": suffix},
+                {"type": "TextPositionSelector", "start": 10, "end": 12}]}}])
+        .to_string()
+    };
+    let back = import(anno("🇺🇦👍 no ", " no.").as_bytes(), "hyp.jsonld", &doc).unwrap();
+    assert!(back.refused.is_empty(), "{:?}", back.refused);
+    let a = &back.annotations.items()[0];
+    assert_eq!((a.span.start(), a.span.end()), (7, 9), "the 2nd \"no\", as its prefix and suffix say");
+    // Context that fits the code-point reading keeps it.
+    let back = import(anno("🇺🇦👍 no no ", ".").as_bytes(), "hyp.jsonld", &doc).unwrap();
+    let a = &back.annotations.items()[0];
+    assert_eq!((a.span.start(), a.span.end()), (10, 12));
+    // No context: both readings are the quote, and nothing says which.
+    let e = import(anno("", "").as_bytes(), "hyp.jsonld", &doc).map(|b| format!("imported {:?}", span_texts(&b))).unwrap_or_else(|e| e.to_string());
+    assert!(e.contains("both as code points (10..12) and as UTF-16 code units (7..9 in code points)"), "{e}");
+}

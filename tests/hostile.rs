@@ -187,7 +187,8 @@ async fn case_04_unknown_html_proto_and_constructor_keys_are_plain_data() {
 }
 
 // 5. Duplicate annotation ids, or duplicate JSON keys, give a clear error. Nothing is
-//    silently overwritten.
+//    silently overwritten. The same for the other formats' importers is in
+//    `tests/formats.rs` (`*_duplicate_*` tests).
 #[test]
 fn case_05_duplicate_ids_and_duplicate_keys_are_clear_errors() {
     let text = "Kirby said the policy has not changed.";

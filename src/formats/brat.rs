@@ -13,12 +13,16 @@
 //! breaks in a value are percent-escaped. The zip is written stored (uncompressed),
 //! which every unzip reads; compressed zips are refused with a way out, since a
 //! decompressor would cost the bundle more than this whole module.
+//!
+//! brat ids (`T1`, `E1`, `R1`, `A1`, `#1`) are one space: a line whose id an earlier
+//! line has is refused, and so is every argument, Equiv member, attribute or note
+//! naming that id, since which span it means is ambiguous (see `FileIds`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::native::{ImportError, Imported};
-use super::{mention_of, Builder, Format, Holds, MAX_IMPORT_BYTES};
+use super::{mention_of, Builder, FileIds, Format, Holds, MAX_IMPORT_BYTES};
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What brat holds: no ids, times, entity names or types, and relations to an
@@ -231,8 +235,18 @@ pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Docu
 }
 
 fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported, ImportError> {
-    let lines: Vec<(usize, Vec<&str>)> =
+    let mut lines: Vec<(usize, Vec<&str>)> =
         ann.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i, l.split('\t').collect())).collect();
+    // Every line but an Equiv has an id, all in one space: a line whose id an earlier
+    // line has is refused, and so is every reference to that id (see `FileIds`).
+    let file_ids = FileIds::new(lines.iter().filter(|(_, c)| !matches!(c[0], "" | "*")).map(|(i, c)| (c[0], "line", *i)));
+    lines.retain(|(index, cols)| match file_ids.repeat(cols[0], "line", *index).filter(|_| !matches!(cols[0], "" | "*")) {
+        Some(why) => {
+            b.refuse("line", *index, Some(cols[0].to_owned()), why);
+            false
+        }
+        None => true,
+    });
     // brat ids (T1, E1) to annotation ids.
     let mut ids: BTreeMap<String, AnnId> = BTreeMap::new();
     let zero = (Timestamp(0), Timestamp(0));
@@ -286,27 +300,37 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
     // Triggers first, so that arguments may be other events.
     for (_, cols) in &events {
         if let Some((_, trigger)) = cols.get(1).and_then(|c| c.split(' ').next()).and_then(arg) {
-            if let Some(id) = ids.get(trigger).cloned() {
+            if let Ok(id) = look(&ids, &file_ids, trigger) {
                 ids.insert(cols[0].to_owned(), id);
             }
         }
     }
     for (index, cols) in &events {
         let shown = Some(cols[0].to_owned());
+        let trigger = cols.get(1).and_then(|c| c.split(' ').next()).and_then(arg).map(|(_, t)| t);
+        if let Some(why) = trigger.and_then(|t| file_ids.ambiguous(t)) {
+            b.refuse("line", *index, shown, why);
+            continue;
+        }
         let Some(from) = ids.get(cols[0]).cloned() else {
             b.refuse("line", *index, shown, "its trigger is not a span of this file");
             continue;
         };
         for a in cols.get(1).map(|c| c.split(' ').skip(1).filter(|s| !s.is_empty()).collect::<Vec<_>>()).unwrap_or_default() {
-            match arg(a).map(|(role, id)| (role, ids.get(id).cloned())) {
-                Some((role, Some(to))) => {
+            match arg(a).map(|(role, id)| (role, look(&ids, &file_ids, id))) {
+                Some((role, Ok(to))) => {
                     b.link("line", *index, None, role, &from, &to);
                 }
+                Some((_, Err(Some(why)))) => b.refuse("line", *index, shown.clone(), format!("argument \"{a}\": {why}")),
                 _ => b.refuse("line", *index, shown.clone(), format!("argument \"{a}\" is not a span of this file")),
             }
         }
     }
     for (index, cols) in lines.iter().filter(|(_, c)| c[0] == "*") {
+        if let Some(why) = cols.get(1).and_then(|c| c.split(' ').skip(1).find_map(|m| file_ids.ambiguous(m))) {
+            b.refuse("line", *index, None, why);
+            continue;
+        }
         let members: Option<Vec<AnnId>> = cols.get(1).and_then(|c| c.split(' ').skip(1).map(|m| ids.get(m).cloned()).collect());
         match members {
             Some(members) if !members.is_empty() => {
@@ -319,6 +343,10 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
     for (index, cols) in lines.iter().filter(|(_, c)| c[0].starts_with('R')) {
         let shown = Some(cols[0].to_owned());
         let parts: Vec<&str> = cols.get(1).map(|c| c.split(' ').collect()).unwrap_or_default();
+        if let Some(why) = parts.iter().skip(1).find_map(|a| arg(a).and_then(|(_, id)| file_ids.ambiguous(id))) {
+            b.refuse("line", *index, shown, why);
+            continue;
+        }
         let ends: Option<Vec<AnnId>> = parts.iter().skip(1).map(|a| arg(a).and_then(|(_, id)| ids.get(id).cloned())).collect();
         match (parts.first(), ends.as_deref()) {
             (Some(role), Some([from, to])) => {
@@ -331,6 +359,10 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
     for (index, cols) in lines.iter().filter(|(_, c)| c[0].starts_with('A') || c[0].starts_with('M')) {
         let shown = Some(cols[0].to_owned());
         let parts: Vec<&str> = cols.get(1).map(|c| c.splitn(3, ' ').collect()).unwrap_or_default();
+        if let Some(why) = parts.get(1).and_then(|t| file_ids.ambiguous(t)) {
+            b.refuse("line", *index, shown, why);
+            continue;
+        }
         match (parts.first(), parts.get(1).and_then(|t| ids.get(*t)).cloned()) {
             (Some(key), Some(target)) => {
                 let value = parts.get(2).map_or_else(|| "true".to_owned(), |v| unescape_value(v));
@@ -340,7 +372,12 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
         }
     }
     for (index, cols) in lines.iter().filter(|(_, c)| c[0].starts_with('#')) {
-        let target = cols.get(1).and_then(|c| c.split(' ').nth(1)).and_then(|t| ids.get(t)).cloned();
+        let target = cols.get(1).and_then(|c| c.split(' ').nth(1));
+        if let Some(why) = target.and_then(|t| file_ids.ambiguous(t)) {
+            b.refuse("line", *index, Some(cols[0].to_owned()), why);
+            continue;
+        }
+        let target = target.and_then(|t| ids.get(t)).cloned();
         match (target, cols.get(2)) {
             (Some(target), Some(note)) => {
                 b.note("line", *index, Some(cols[0]), &target, note);
@@ -352,6 +389,15 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
         b.refuse("line", *index, Some(cols[0].to_owned()), "spantag does not read this kind of brat line");
     }
     b.finish(against_current)
+}
+
+/// The annotation a brat id names: `Err(Some(why))` if the file gives the id to
+/// more than one line, `Err(None)` if no span or event of the file has it.
+fn look(ids: &BTreeMap<String, AnnId>, file_ids: &FileIds, id: &str) -> Result<AnnId, Option<String>> {
+    if let Some(why) = file_ids.ambiguous(id) {
+        return Err(Some(why));
+    }
+    ids.get(id).cloned().ok_or(None)
 }
 
 /// CRC-32 (IEEE), bit by bit: small, and fast enough for a document.

@@ -9,6 +9,8 @@
 //! than rounded. doccano has no place for notes, attributes, entities or times,
 //! and its ids are numbers; the sequence shape also has no relations. Relations
 //! are written, unlike doccano's own exports that drop them (doccano #1491, #2039).
+//! An entity id given twice is refused, and so is every relation naming it, since
+//! which span it means is ambiguous; a relation id given twice is refused too.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -16,7 +18,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::native::{ImportError, Imported};
-use super::{as_offset, mention_of, parse_records, pick_record, Builder, Format, Holds};
+use super::{as_offset, mention_of, parse_records, pick_record, Builder, FileIds, Format, Holds};
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -86,8 +88,16 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
             }
         }
     } else if let Some(Value::Array(entities)) = record.get("entities") {
+        let relations = record.get("relations").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        // Entity ids and relation ids are two tables; relations name entities only.
+        let entity_ids = FileIds::new(entities.iter().enumerate().filter_map(|(i, e)| Some((id_text(e.get("id")?), "entity", i))));
+        let relation_ids = FileIds::new(relations.iter().enumerate().filter_map(|(i, r)| Some((id_text(r.get("id")?), "relation", i))));
         for (index, e) in entities.iter().enumerate() {
-            let id = e.get("id").map(|i| i.to_string().trim_matches('"').to_owned());
+            let id = e.get("id").map(id_text);
+            if let Some(why) = id.as_deref().and_then(|i| entity_ids.repeat(i, "entity", index)) {
+                b.refuse("entity", index, id, why);
+                continue;
+            }
             let (s, end, l) = (e.get("start_offset").and_then(as_offset), e.get("end_offset").and_then(as_offset), e.get("label").and_then(Value::as_str));
             let (Some(s), Some(end), Some(l)) = (s, end, l) else {
                 b.refuse("entity", index, id, "it needs start_offset, end_offset and label");
@@ -99,10 +109,19 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
                 }
             }
         }
-        for (index, r) in record.get("relations").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
-            let key = |k: &str| r.get(k).map(|i| i.to_string().trim_matches('"').to_owned());
+        for (index, r) in relations.iter().enumerate() {
+            let key = |k: &str| r.get(k).map(id_text);
             let id = key("id");
-            let ends = (key("from_id").and_then(|f| ids.get(&f).cloned()), key("to_id").and_then(|t| ids.get(&t).cloned()));
+            if let Some(why) = id.as_deref().and_then(|i| relation_ids.repeat(i, "relation", index)) {
+                b.refuse("relation", index, id, why);
+                continue;
+            }
+            let (from, to) = (key("from_id"), key("to_id"));
+            if let Some(why) = [&from, &to].into_iter().flatten().find_map(|end| entity_ids.ambiguous(end)) {
+                b.refuse("relation", index, id, why);
+                continue;
+            }
+            let ends = (from.and_then(|f| ids.get(&f).cloned()), to.and_then(|t| ids.get(&t).cloned()));
             match (r.get("type").and_then(Value::as_str), ends) {
                 (Some(kind), (Some(from), Some(to))) => {
                     b.link("relation", index, None, kind, &from, &to);
@@ -114,6 +133,11 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         return Err(ImportError::Invalid(name, "the record has neither \"entities\" nor \"label\"".into()));
     }
     b.finish(false)
+}
+
+/// An id as doccano writes it (a number, or a string), as text.
+fn id_text(v: &Value) -> String {
+    v.to_string().trim_matches('"').to_owned()
 }
 
 /// Adds a span given in UTF-16 code units.

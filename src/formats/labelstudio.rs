@@ -7,6 +7,11 @@
 //! Offsets are code points, as current Label Studio counts them (after #1347).
 //! Each span's `value.text` is checked against the text on import. Label Studio has
 //! no entities, relation ids or per-region times.
+//!
+//! Because a region's results share its id, an id is given twice only when two
+//! `labels` results over different ranges carry it: the later region is refused,
+//! and so is every result that names the id (a relation end, an attribute, a note),
+//! since which region it means is ambiguous (see `FileIds`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -14,7 +19,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::native::{ImportError, Imported};
-use super::{as_offset, mention_of, parse_json, pick_record, Builder, Format, Holds};
+use super::{as_offset, mention_of, parse_json, pick_record, Builder, FileIds, Format, Holds};
 use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -133,10 +138,39 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
     let results = first.get("result").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     let zero = (Timestamp(0), Timestamp(0));
     let mut regions: BTreeMap<String, AnnId> = BTreeMap::new();
-    for (index, r) in results.iter().enumerate().filter(|(_, r)| r.get("type").and_then(Value::as_str).is_some_and(|t| t.ends_with("labels"))) {
-        let id = r.get("id").and_then(Value::as_str).map(str::to_owned);
+    let is_labels = |r: &Value| r.get("type").and_then(Value::as_str).is_some_and(|t| t.ends_with("labels"));
+    let range = |r: &Value| {
         let v = r.get("value").unwrap_or(&Value::Null);
-        let (start, end) = (v.get("start").and_then(as_offset), v.get("end").and_then(as_offset));
+        (v.get("start").and_then(as_offset), v.get("end").and_then(as_offset))
+    };
+    // A region's id is shared by all its results, and by several labels results when
+    // two Labels tags label it; a labels result with the id of an earlier region over
+    // another range is a second region with the same id.
+    let mut first_range: BTreeMap<&str, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    let mut new_regions: BTreeMap<usize, &str> = BTreeMap::new();
+    for (index, r) in results.iter().enumerate().filter(|(_, r)| is_labels(r)) {
+        let Some(id) = r.get("id").and_then(Value::as_str) else { continue };
+        match first_range.get(id) {
+            Some(first) if *first == range(r) => {} // The same region, labelled again.
+            Some(_) => {
+                new_regions.insert(index, id);
+            }
+            None => {
+                first_range.insert(id, range(r));
+                new_regions.insert(index, id);
+            }
+        }
+    }
+    let region_ids = FileIds::new(new_regions.iter().map(|(&index, &id)| (id, "result", index)));
+    for (index, r) in results.iter().enumerate().filter(|(_, r)| is_labels(r)) {
+        let id = r.get("id").and_then(Value::as_str).map(str::to_owned);
+        let repeat = new_regions.get(&index).and_then(|i| region_ids.repeat(i, "result", index));
+        if let Some(why) = repeat {
+            b.refuse("result", index, id, why);
+            continue;
+        }
+        let v = r.get("value").unwrap_or(&Value::Null);
+        let (start, end) = range(r);
         let labels: Vec<&str> = v.get("labels").and_then(Value::as_array).map(|l| l.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         let (Some(start), Some(end), false) = (start, end, labels.is_empty()) else {
             b.refuse("result", index, id, "a labels result needs value.start, value.end (numbers) and value.labels");
@@ -154,6 +188,11 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         let kind = r.get("type").and_then(Value::as_str).unwrap_or("");
         let id = r.get("id").and_then(Value::as_str);
         let region = id.and_then(|i| regions.get(i)).cloned();
+        let ends = [id, r.get("from_id").and_then(Value::as_str), r.get("to_id").and_then(Value::as_str)];
+        if let Some(why) = ends.into_iter().flatten().find_map(|i| region_ids.ambiguous(i)).filter(|_| !is_labels(r)) {
+            b.refuse("result", index, id.map(str::to_owned), why);
+            continue;
+        }
         let key = r.get("from_name").and_then(Value::as_str).unwrap_or("");
         let v = r.get("value").unwrap_or(&Value::Null);
         match (kind, region) {

@@ -3,6 +3,11 @@
 //! Each adapter is pure: text in, model out (with an itemised report of what it
 //! refused), or model in, text out. None touches the DOM or storage, so each is
 //! tested natively on its own.
+//!
+//! What every importer guarantees, whatever the format: nothing in a file is read
+//! by guessing. A JSON object with a key given twice refuses the file, naming the
+//! key and its line (as the native reader does); an id given to two items refuses
+//! the later item and every reference to the id (`FileIds`), naming both items.
 
 pub mod events_csv;
 pub mod brat;
@@ -349,13 +354,16 @@ pub fn import_to_native(bytes: &[u8], file_name: &str, current_title: &str, curr
     Ok((native::export(&imported.document, &imported.annotations), imported.refused))
 }
 
-/// Parses JSON after the depth check every importer makes.
+/// Parses JSON after the depth check every importer makes, refusing an object that
+/// has a key twice.
 fn parse_json(text: &str, format: Format) -> Result<serde_json::Value, ImportError> {
     check_depth(text).map_err(ImportError::NotJson)?;
+    unique_keys(text, format, None)?;
     serde_json::from_str(text).map_err(|e| ImportError::Invalid(format.name(), format!("it is not JSON ({e})")))
 }
 
-/// Parses JSON Lines (one JSON value per non-empty line), or a JSON array of records.
+/// Parses JSON Lines (one JSON value per non-empty line), or a JSON array of records,
+/// refusing an object that has a key twice.
 fn parse_records(text: &str, format: Format) -> Result<Vec<serde_json::Value>, ImportError> {
     check_depth(text).map_err(ImportError::NotJson)?;
     if text.trim_start().starts_with('[') {
@@ -367,8 +375,74 @@ fn parse_records(text: &str, format: Format) -> Result<Vec<serde_json::Value>, I
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| serde_json::from_str(l).map_err(|e| ImportError::Invalid(format.name(), format!("line {} is not JSON ({e})", n + 1))))
+        .map(|(n, l)| {
+            unique_keys(l, format, Some(n + 1))?;
+            serde_json::from_str(l).map_err(|e| ImportError::Invalid(format.name(), format!("line {} is not JSON ({e})", n + 1)))
+        })
         .collect()
+}
+
+/// Refuses JSON in which an object has the same key twice: `serde_json::Value`
+/// would keep the last value silently (a doccano entity with two labels would be
+/// the second), so the file could hide a value. The check is the native reader's
+/// (`native::check_unique_keys`), so every JSON importer refuses what it refuses.
+/// `line` is the line of the file that `json` is, for JSON Lines; a syntax error
+/// gets the sentence the parse would give.
+///
+/// # Errors
+/// [`ImportError::Invalid`] naming the key and where it is given again.
+fn unique_keys(json: &str, format: Format, line: Option<usize>) -> Result<(), ImportError> {
+    native::check_unique_keys(json).map_err(|e| {
+        let (n_line, column) = (line.unwrap_or(e.line()), e.column());
+        if e.is_syntax() || e.is_eof() {
+            let why = if line.is_some() { format!("line {n_line} is not JSON ({e})") } else { format!("it is not JSON ({e})") };
+            return ImportError::Invalid(format.name(), why);
+        }
+        // serde_json ends the sentence with its own position, which for JSON Lines is
+        // the line's; the file's is given instead.
+        let full = e.to_string();
+        let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(what, _)| what);
+        ImportError::Invalid(format.name(), format!("{what} (line {n_line}, column {column}); spantag does not guess which value is meant"))
+    })
+}
+
+/// The ids a file gives its items, and the ones it gives more than one item.
+///
+/// The hard part: a reference to an id that two items carry could mean either, and
+/// taking the first or the last would silently attach a relation, an entity member,
+/// an attribute or a note to the wrong span. So the first item with an id keeps it,
+/// each later item with the same id is refused ([`FileIds::repeat`]), and every
+/// reference to an id given twice is refused too ([`FileIds::ambiguous`]), each
+/// with a sentence naming the id and the items that carry it.
+#[derive(Debug, Default)]
+pub(crate) struct FileIds {
+    /// Each id, and the items that carry it (kind and 0-based index, as in
+    /// [`ItemRefusal`]) in file order.
+    holders: std::collections::BTreeMap<String, Vec<(&'static str, usize)>>,
+}
+
+impl FileIds {
+    /// The ids of a file's items, each given as (id, kind, index) in file order.
+    pub(crate) fn new<S: Into<String>>(items: impl IntoIterator<Item = (S, &'static str, usize)>) -> FileIds {
+        let mut ids = FileIds::default();
+        for (id, kind, index) in items {
+            ids.holders.entry(id.into()).or_default().push((kind, index));
+        }
+        ids
+    }
+
+    /// Why the item `kind` `index` may not have `id`: an earlier item has it.
+    pub(crate) fn repeat(&self, id: &str, kind: &'static str, index: usize) -> Option<String> {
+        let first = *self.holders.get(id)?.first()?;
+        (first != (kind, index)).then(|| format!("\"{id}\" is already the id of {} {}; an id names one item", first.0, first.1 + 1))
+    }
+
+    /// Why a reference to `id` cannot be followed: more than one item has it.
+    pub(crate) fn ambiguous(&self, id: &str) -> Option<String> {
+        let holders = self.holders.get(id).filter(|h| h.len() > 1)?;
+        let named: Vec<String> = holders.iter().map(|(kind, index)| format!("{kind} {}", index + 1)).collect();
+        Some(format!("\"{id}\" is the id of {} items of the file ({}), so which one it means is ambiguous", holders.len(), named.join(", ")))
+    }
 }
 
 /// Picks the record whose text is the current document's, else the first; the

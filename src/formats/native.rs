@@ -604,7 +604,7 @@ fn add_annotations(set: &mut AnnotationSet, annotations: Vec<Option<AnnotationIn
 ///
 /// # Errors
 /// serde_json's error: a syntax error, or "the key … appears twice in one object".
-fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
+pub(super) fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
     serde_json::from_str::<Unique>(json).map(|_| ())
 }
 

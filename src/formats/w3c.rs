@@ -13,10 +13,18 @@
 //!
 //! The hard part is reading other tools' files: Recogito and Hypothesis count
 //! positions in UTF-16 code units, and a quote and a position can disagree. The
-//! quote is trusted: a position whose slice is not the quote is read again as
-//! UTF-16, and a target with only a quote is found by its exact text and context.
-//! What fits neither way is refused with both texts. The collection does not carry
-//! the document's text, so it is read against the current document.
+//! quote is trusted: a position is read both as code points and as UTF-16 units,
+//! and a reading counts only if its slice is the quote. When both readings are the
+//! quote (two copies of it, after an emoji), the quote's prefix and suffix choose;
+//! if they fit both equally, a file spantag wrote is read in code points and any
+//! other is refused as ambiguous. A target with only a quote is found by its exact
+//! text and context. What fits neither way is refused with both texts. The
+//! collection does not carry the document's text, so it is read against the
+//! current document.
+//!
+//! Spans, relations and entities share one space of IRIs: an item whose IRI an
+//! earlier item has is refused, and so is every link or entity naming that IRI,
+//! since which item it means is ambiguous (see `FileIds`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -24,7 +32,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::native::{quote, ImportError, Imported};
-use super::{as_offset, parse_json, Builder, Format, Holds};
+use super::{as_offset, parse_json, Builder, FileIds, Format, Holds};
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -198,6 +206,14 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
     let mut b = Builder::over(current.clone(), schema);
     let mut by_iri: BTreeMap<String, AnnId> = BTreeMap::new();
     let motivation = |v: &Value| many(v.get("motivation")).first().and_then(|m| m.as_str()).unwrap_or("").to_owned();
+    let kind_of = |v: &Value| match motivation(v).as_str() {
+        "linking" => "relation",
+        "identifying" => "entity",
+        _ => "annotation",
+    };
+    // Spans, relations and entities share one space of IRIs.
+    let iris = FileIds::new(items.iter().enumerate().filter_map(|(i, item)| Some((text_of(item, "id")?, kind_of(item), i))));
+    let repeat = |item: &Value, index: usize| text_of(item, "id").and_then(|iri| iris.repeat(iri, kind_of(item), index));
     // Spans first, so that relations and entities can point at them.
     for (index, item) in items.iter().enumerate() {
         let m = motivation(item);
@@ -208,6 +224,10 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         let shown = iri.as_deref().and_then(id_from_iri);
         if !item.is_object() || !has_type(item, "Annotation") {
             b.refuse("annotation", index, shown, "not an object of type Annotation");
+            continue;
+        }
+        if let Some(why) = repeat(item, index) {
+            b.refuse("annotation", index, shown, why);
             continue;
         }
         let bodies = many(item.get("body"));
@@ -252,7 +272,12 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
     }
     for (index, item) in items.iter().enumerate().filter(|(_, i)| motivation(i) == "identifying") {
         let shown = text_of(item, "id").and_then(id_from_iri);
-        let members: Option<Vec<AnnId>> = many(item.get("target")).iter().map(|t| t.as_str().and_then(|s| by_iri.get(s)).cloned()).collect();
+        let targets = many(item.get("target"));
+        if let Some(why) = repeat(item, index).or_else(|| targets.iter().filter_map(|t| t.as_str()).find_map(|t| iris.ambiguous(t))) {
+            b.refuse("entity", index, shown, why);
+            continue;
+        }
+        let members: Option<Vec<AnnId>> = targets.iter().map(|t| t.as_str().and_then(|s| by_iri.get(s)).cloned()).collect();
         let Some(members) = members else {
             b.refuse("entity", index, shown, "a mention it targets is not an annotation of this file");
             continue;
@@ -276,6 +301,10 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         let role = bodies.iter().find(|x| text_of(x, "purpose") == Some("tagging")).and_then(|x| text_of(x, "value"));
         let to = bodies.iter().find_map(|x| x.as_str().or_else(|| text_of(x, "id").filter(|_| x.get("value").is_none())));
         let from = many(item.get("target")).first().and_then(|t| t.as_str().or_else(|| text_of(t, "id")));
+        if let Some(why) = repeat(item, index).or_else(|| [from, to].into_iter().flatten().find_map(|end| iris.ambiguous(end))) {
+            b.refuse("relation", index, shown, why);
+            continue;
+        }
         let ends = (from.and_then(|f| by_iri.get(f)), to.and_then(|t| by_iri.get(t)));
         match (role, ends) {
             (Some(role), (Some(from), Some(to))) => {
@@ -307,18 +336,40 @@ fn locate(doc: &Document, target: &Value) -> Result<(usize, usize), String> {
         let Some(exact) = exact else {
             return if end <= text.len_cp() { Ok((start, end)) } else { Err(format!("end {end} is past the end of the text ({} code points)", text.len_cp())) };
         };
-        if text.slice(start, end) == Some(exact) {
-            return Ok((start, end));
-        }
-        // Recogito and Hypothesis count UTF-16 code units.
-        let as_utf16 = (text.cp_of_utf16(start, Bias::After), text.cp_of_utf16(end, Bias::Before));
-        if let (Some(s), Some(e)) = as_utf16 {
-            if s < e && text.slice(s, e) == Some(exact) {
-                return Ok((s, e));
+        // Recogito and Hypothesis count UTF-16 code units: the numbers are read both
+        // ways, and a reading counts if its slice is the quote.
+        let as_utf16 = match (text.cp_of_utf16(start, Bias::After), text.cp_of_utf16(end, Bias::Before)) {
+            (Some(s), Some(e)) if s < e && (s, e) != (start, end) => Some((s, e)),
+            _ => None,
+        };
+        let is_quote = |(s, e): (usize, usize)| text.slice(s, e) == Some(exact);
+        return match (is_quote((start, end)), as_utf16.filter(|&r| is_quote(r))) {
+            (true, None) => Ok((start, end)),
+            (false, Some(r)) => Ok(r),
+            (true, Some((s, e))) => {
+                // Both readings are the quote, at two copies of it: the context says
+                // which; spantag's own files count code points, as the spec says.
+                let (prefix, suffix) = quote.map_or(("", ""), |q| (text_of(q, "prefix").unwrap_or(""), text_of(q, "suffix").unwrap_or("")));
+                let fit = |(s, e): (usize, usize)| {
+                    let before = text.slice(0, s).unwrap_or("");
+                    let after = text.slice(e, text.len_cp()).unwrap_or("");
+                    usize::from(before.ends_with(prefix)) + usize::from(after.starts_with(suffix))
+                };
+                let ours = text_of(target, "source").is_some_and(|src| src.starts_with(&source_iri("")));
+                match fit((start, end)).cmp(&fit((s, e))) {
+                    std::cmp::Ordering::Greater => Ok((start, end)),
+                    std::cmp::Ordering::Less => Ok((s, e)),
+                    std::cmp::Ordering::Equal if ours => Ok((start, end)),
+                    std::cmp::Ordering::Equal => Err(format!(
+                        "its position {start}..{end} gives its quote {exact:?} both as code points ({start}..{end}) and as UTF-16 code units ({s}..{e} in code points), and its prefix and suffix do not say which"
+                    )),
+                }
             }
-        }
-        let actual = text.slice(start, end.min(text.len_cp()).max(start)).unwrap_or("");
-        return Err(format!("its quote {exact:?} does not match the document at {start}..{end}, which is {actual:?}"));
+            (false, None) => {
+                let actual = text.slice(start, end.min(text.len_cp()).max(start)).unwrap_or("");
+                Err(format!("its quote {exact:?} does not match the document at {start}..{end}, which is {actual:?}"))
+            }
+        };
     }
     let exact = exact.filter(|e| !e.is_empty()).ok_or("its target has neither a TextPositionSelector nor a TextQuoteSelector")?;
     let q = quote.expect("exact came from the quote");
