@@ -404,7 +404,7 @@ impl AppState {
         };
         let n_base = base.as_ref().map_or(0, |b| b.len());
         let merging = mode == ImportMode::Merge && base.is_some();
-        let (anns, n_added, n_skipped) = if let (true, Some(base)) = (merging, &base) {
+        let (anns, n_added, n_skipped, filled, conflicts) = if let (true, Some(base)) = (merging, &base) {
             let mut anns = (**base).clone();
             let report = merge(&mut anns, &imported.annotations, |set| loop {
                 self.n_ids += 1;
@@ -414,9 +414,9 @@ impl AppState {
                 }
             });
             details.extend(report.refused);
-            (anns, report.n_added, report.n_present)
+            (anns, report.n_added, report.n_present, report.filled, report.conflicts)
         } else {
-            (imported.annotations.clone(), imported.annotations.len(), 0)
+            (imported.annotations.clone(), imported.annotations.len(), 0, Vec::new(), Vec::new())
         };
         if !same_doc {
             self.doc = Rc::new(imported.document.clone());
@@ -444,19 +444,28 @@ impl AppState {
         if n_skipped > 0 {
             text.push_str(&format!("; {n_skipped} already present"));
         }
+        // What the merge filled in on annotations already present, and where it kept
+        // this side's value over the file's: listed with the refusals, each named.
+        if !filled.is_empty() {
+            text.push_str(&format!("; {} value{} filled in", filled.len(), plural(filled.len())));
+        }
+        if !conflicts.is_empty() {
+            text.push_str(&format!("; {} kept as here where the file differs", conflicts.len()));
+        }
+        let n_refused = details.len();
+        details.extend(filled.into_iter().map(|f| format!("filled in: {f}")));
+        details.extend(conflicts.iter().map(|c| format!("kept: {c}")));
         let unreadable = match &pending.stored {
             StoredWork::Unreadable { why, kept } if !same_doc => {
                 Some(format!("The data stored for “{}” could not be read ({why}). {}", self.doc.title(), kept_message(kept)))
             }
             _ => None,
         };
-        if details.is_empty() {
-            text.push('.');
-            self.notice = Some(Notice::info(text));
-        } else {
-            text.push_str(&format!("; {} refused:", details.len()));
-            self.notice = Some(Notice { is_error: true, text, details });
+        if n_refused > 0 {
+            text.push_str(&format!("; {n_refused} refused"));
         }
+        text.push(if details.is_empty() { '.' } else { ':' });
+        self.notice = Some(Notice { is_error: n_refused > 0 || !conflicts.is_empty(), text, details });
         if let (Some(why), Some(notice)) = (unreadable, self.notice.as_mut()) {
             notice.text = format!("{why} {}", notice.text);
             notice.is_error = true;
@@ -923,6 +932,7 @@ mod tests {
         let mut file_set = AnnotationSet::new(s.doc.len_cp(), Schema::news());
         file_set.apply(Action::Add(Annotation::new(AnnId::new("a").unwrap(), "Event", Span::new(59, 75, s.doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
         file_set.apply(Action::Add(Annotation::clone(&s.anns.items()[0]).tap_id("z"))).unwrap();
+        file_set.apply(Action::SetNote { id: AnnId::new("z").unwrap(), note: "from the file".into(), at: Timestamp(2) }).unwrap();
         let json = native::export(&s.doc, &file_set);
         let imported = native::import(&json, &Schema::news()).unwrap();
         let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into(), stored: StoredWork::Nothing });
@@ -933,7 +943,10 @@ mod tests {
         let merged = s.clone().reduce(Msg::ImportDecide(Some(ImportMode::Merge)));
         let ids: Vec<_> = merged.anns.items().iter().map(|a| a.id.as_str().to_owned()).collect();
         assert_eq!(ids, ["a", "mt1"], "the duplicate span is skipped and the clashing id renamed");
-        assert!(merged.notice.as_ref().unwrap().text.contains("1 already present"));
+        let notice = merged.notice.as_ref().unwrap();
+        assert!(notice.text.contains("1 already present; 1 value filled in:"), "{}", notice.text);
+        assert!(!notice.is_error && notice.details.len() == 1 && notice.details[0].starts_with("filled in: "), "{notice:?}");
+        assert_eq!(merged.anns.items()[0].note, "from the file", "the note the span here lacked");
         let replaced = s.reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
         assert_eq!(*replaced.anns, file_set);
     }
