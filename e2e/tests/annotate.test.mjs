@@ -192,6 +192,14 @@ test('emoji, CJK and combining marks: a mouse selection maps to exact code point
   assert.deepEqual(quotes, ['北京', '🇺🇦', 'Zelenskyy', 'cafe\u0301', 'went well', '日本語']);
   for (const a of json.annotations) assert.equal(a.quote.exact, cpSlice(text, a.start, a.end));
   assert.equal(json.annotations[0].start, [...'Leaders 👩‍👩‍👧 met in '].length);
+  // The inspector gives the span in code points and its length in characters as a
+  // reader counts them: a flag is 2 code points and 1 character, cafe + U+0301 5 and 4.
+  const entry = (quote) => page.getByRole('list', { name: 'Annotations' }).locator('li.entry', { hasText: quote }).first();
+  const flag = [...'Leaders 👩‍👩‍👧 met in 北京 '].length;
+  await entry('🇺🇦').click();
+  assert.equal(await page.locator('.inspector .meta').innerText(), `Code points ${flag}–${flag + 2} · 1 character`);
+  await entry('cafe\u0301').click();
+  assert.match(await page.locator('.inspector .meta').innerText(), /^Code points (\d+)–(\d+) · 4 characters$/);
   assert.deepEqual(page.problems, []);
   await context.close();
 });

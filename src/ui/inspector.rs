@@ -46,6 +46,14 @@ fn label_class(anns: &AnnotationSet, label: &str) -> String {
     format!("l{}", anns.labels().index_of(label).unwrap_or(0))
 }
 
+/// "Code points 10–15 · 1 character": the span in the model's unit, and its length as
+/// a reader counts characters (grapheme clusters: a flag or a family emoji is one).
+fn meta_line(doc: &Document, a: &Annotation) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let n = doc.text().slice(a.span.start(), a.span.end()).map_or(a.span.len_cp(), |q| q.graphemes(true).count());
+    format!("Code points {}–{} · {n} character{}", a.span.start(), a.span.end(), plural(n))
+}
+
 /// The choices a role can point at: annotations with a fitting label, and entities.
 fn choices(doc: &Document, anns: &AnnotationSet, role: &RoleDef, except: &AnnId) -> Vec<Choice> {
     let mut out: Vec<Choice> = Vec::new();
@@ -113,7 +121,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     });
     parts.push(html! {
         <p key="meta" class="meta">
-            { format!("Code points {}–{} · {} character{}", a.span.start(), a.span.end(), a.span.len_cp(), plural(a.span.len_cp())) }
+            { meta_line(&props.doc, a) }
         </p>
     });
     parts.push(html! {

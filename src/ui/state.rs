@@ -567,6 +567,11 @@ impl Reducible for AppState {
                         Rc::new(next)
                     }
                     Err(Refusal::Unchanged) => self,
+                    Err(Refusal::Duplicate { .. }) => {
+                        let mut next = (*self).clone();
+                        next.notice = Some(Notice::error(format!("Relabelling refused: this text is already tagged {label} by another annotation.")));
+                        Rc::new(next)
+                    }
                     Err(r) => self.refused("Relabelling", r),
                 }
             }
@@ -924,6 +929,10 @@ mod tests {
         let s = s.reduce(tag("Actor", 40, 99999, "c"));
         assert!(s.notice.as_ref().unwrap().is_error);
         assert_eq!(s.anns.len(), 1);
+        // Relabelling onto a span and label another annotation has: said without ids.
+        let s = s.reduce(tag("Event", 40, 58, "e")).reduce(Msg::Relabel { label: "Actor".into(), at: Timestamp(30) });
+        assert_eq!(s.notice.as_ref().unwrap().text, "Relabelling refused: this text is already tagged Actor by another annotation.");
+        assert_eq!(s.anns.get(&AnnId::new("e").unwrap()).unwrap().label, "Event");
     }
 
     #[test]
