@@ -315,3 +315,24 @@ test('the key of a filled single-value slot opens its picker, and a pick replace
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('the view tabs follow the ARIA tabs pattern: arrows and Home/End switch, the shown panel is named', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  const article = page.getByRole('tab', { name: 'Article' });
+  const events = page.getByRole('tab', { name: 'Events table' });
+  assert.equal(await article.getAttribute('tabindex'), '0');
+  assert.equal(await events.getAttribute('tabindex'), '-1', 'one tab stop for the tab list');
+  assert.equal(await page.locator(`#${await article.getAttribute('aria-controls')}`).getAttribute('role'), 'tabpanel');
+  await article.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('region', { name: 'Events table' }).waitFor();
+  assert.equal(await events.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-events');
+  assert.equal(await events.getAttribute('aria-controls'), 'view-events');
+  await page.keyboard.press('Home');
+  await page.locator('article p').first().waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-article');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -396,6 +396,23 @@ pub fn App(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.emit(Msg::SetView(view)))
     };
+    // The view tabs, as the ARIA tabs pattern has them: the arrow keys (and Home, End)
+    // move between them and show the one they move to.
+    let ontabkey = {
+        let dispatch = dispatch.clone();
+        let view = state.view;
+        Callback::from(move |e: KeyboardEvent| {
+            let next = match (e.key().as_str(), view) {
+                ("ArrowRight" | "ArrowLeft", View::Article) | ("End", _) => View::Events,
+                ("ArrowRight" | "ArrowLeft", View::Events) | ("Home", _) => View::Article,
+                _ => return,
+            };
+            e.prevent_default();
+            dispatch.emit(Msg::SetView(next));
+            let id = if next == View::Article { "tab-article" } else { "tab-events" };
+            dom::focus_id(id);
+        })
+    };
     let onconfirm = |yes: bool| {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.emit(Msg::ConfirmDelete(yes)))
@@ -482,9 +499,14 @@ pub fn App(props: &AppProps) -> Html {
                         }
                     }) }
                 </div>
-                <div class="views" role="tablist" aria-label="View">
-                    <button type="button" role="tab" aria-selected={(state.view == View::Article).to_string()} onclick={onview(View::Article)}>{ "Article" }</button>
-                    <button type="button" role="tab" aria-selected={(state.view == View::Events).to_string()} onclick={onview(View::Events)}>{ "Events table" }</button>
+                <div class="views" role="tablist" aria-label="View" onkeydown={ontabkey}>
+                    { for [(View::Article, "tab-article", "view-article", "Article"), (View::Events, "tab-events", "view-events", "Events table")].into_iter().map(|(view, id, panel, name)| {
+                        let on = state.view == view;
+                        html! {
+                            <button type="button" role="tab" id={id} aria-selected={on.to_string()} tabindex={if on { "0" } else { "-1" }}
+                                aria-controls={on.then_some(panel)} onclick={onview(view)}>{ name }</button>
+                        }
+                    }) }
                 </div>
                 <input id="find" class="find" type="search" aria-label="Find in text" placeholder="Find in text (f)" onkeydown={onfind} />
                 <div class="actions">
@@ -524,7 +546,7 @@ pub fn App(props: &AppProps) -> Html {
                     if state.view == View::Events {
                         <EventsTable doc={state.doc.clone()} anns={state.anns.clone()} selected={state.selected.clone()} dispatch={dispatch.clone()} />
                     } else {
-                        <div class="article-wrap">
+                        <div class="article-wrap" id="view-article" role="tabpanel" aria-labelledby="tab-article">
                             <Article doc={state.doc.clone()} blocks={state.blocks.clone()} anns={state.anns.clone()}
                                 selected={state.selected.clone()} onpick={onpick} onpickid={onpickid} article_ref={article_ref.clone()} />
                             <LinkLayer anns={state.anns.clone()} selected={state.selected.clone()} hover={state.hover.clone()} show_all={state.show_all_links} />

@@ -42,7 +42,7 @@ pub fn EventsTable(props: &EventsTableProps) -> Html {
     };
     let cell = |values: &[String]| html! { { values.join("; ") } };
     html! {
-        <section class="events-view" aria-label="Events table">
+        <section class="events-view" id="view-events" aria-label="Events table">
             <div class="events-head">
                 <h2>{ format!("Events ({})", rows.len()) }</h2>
                 <button type="button" onclick={oncsv}>{ "Download CSV" }</button>
