@@ -336,3 +336,21 @@ test('the view tabs follow the ARIA tabs pattern: arrows and Home/End switch, th
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('on a narrow screen a waiting slot says so in the status bar, in view while the article is', async () => {
+  const { context } = await openProfile();
+  const page = await openPage(context, server.url);
+  await page.setViewportSize({ width: 700, height: 900 });
+  await dragOver(page, EVENT);
+  await page.keyboard.press('2');
+  await slot(page, 'source').getByRole('button', { name: 'Pick in text' }).click();
+  await page.evaluate(() => scrollTo(0, 0));
+  const hint = page.locator('footer .keys-hint');
+  assert.equal(await hint.innerText(), 'Waiting for Source: click an Actor in the text, or select new text · Esc cancels');
+  assert.ok(await hint.isVisible() && (await hint.boundingBox()).y < 900, 'the line is on screen');
+  await clickText(page, 'Israeli Prime Minister');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('footer .keys-hint')?.textContent.startsWith('Select text'));
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

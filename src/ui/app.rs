@@ -558,7 +558,14 @@ pub fn App(props: &AppProps) -> Html {
             </main>
             <footer class="footer" inert={modal}>
                 <p class={status_class} role="status" aria-live="polite">{ status }</p>
-                <p class="keys-hint">{ "Select text (or f to find), then 1/a Actor · 2/e Event · 3/c Claim · 4/q Cue · slot keys s t w u b p x · Del remove · Esc clear · j/k next/previous · Ctrl+Z undo" }</p>
+                // While a slot waits, the line says for what, also where the inspector
+                // is out of view (below the article on a narrow screen).
+                if let Some(role) = state.armed.as_ref().and_then(|r| state.anns.schema().role(r)) {
+                    <p class="keys-hint waiting">{ format!("Waiting for {}: click {} in the text, or select new text · Esc cancels",
+                        role.name, role.to.iter().map(|l| format!("a{} {l}", if l.starts_with(['A', 'E', 'I', 'O', 'U']) { "n" } else { "" })).collect::<Vec<_>>().join(" or ")) }</p>
+                } else {
+                    <p class="keys-hint">{ "Select text (or f to find), then 1/a Actor · 2/e Event · 3/c Claim · 4/q Cue · slot keys s t w u b p x · Del remove · Esc clear · j/k next/previous · Ctrl+Z undo" }</p>
+                }
             </footer>
             if let Some(a) = state.pending_delete.as_ref().and_then(|id| state.anns.get(id)) {
                 <div class="backdrop">
