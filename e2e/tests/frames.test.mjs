@@ -14,6 +14,13 @@ const CLAIM = "the Biden administration's policy toward Israel and its stance on
 
 const slot = (page, role) => page.locator(`.slot[data-role="${role}"]`);
 const selectEntry = (page, text) => page.getByRole('list', { name: 'Annotations' }).locator('li.entry', { hasText: text }).first().click();
+/** Tags each [text, key] in turn: a mouse drag over the text, then the label key. */
+async function tag(page, ...pairs) {
+  for (const [text, key] of pairs) {
+    await dragOver(page, text);
+    await page.keyboard.press(key);
+  }
+}
 
 /** Checks the export and the Events table CSV built by either test. */
 async function checkResults(page) {
@@ -224,10 +231,7 @@ test('the delete dialog takes the focus every time it opens, holds the page behi
   const { context } = await openProfile();
   const page = await openPage(context, server.url);
   // An event whose Source is Benjamin Netanyahu: deleting the actor asks first.
-  await dragOver(page, 'Benjamin Netanyahu');
-  await page.keyboard.press('1');
-  await dragOver(page, EVENT);
-  await page.keyboard.press('2');
+  await tag(page, ['Benjamin Netanyahu', '1'], [EVENT, '2']);
   await page.keyboard.press('s');
   await page.keyboard.type('Benj');
   await page.keyboard.press('Enter');
@@ -267,10 +271,7 @@ test('the delete dialog takes the focus every time it opens, holds the page behi
 test('after a pick by Enter or a value removed with ×, the keyboard goes on from a sensible place', async () => {
   const { context } = await openProfile();
   const page = await openPage(context, server.url);
-  await dragOver(page, EVENT);
-  await page.keyboard.press('2');
-  await dragOver(page, CLAIM);
-  await page.keyboard.press('3');
+  await tag(page, [EVENT, '2'], [CLAIM, '3']);
   // About event takes several values: after Enter, the page's keys work again.
   await page.keyboard.press('b');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'slot-about');
@@ -294,12 +295,7 @@ test('after a pick by Enter or a value removed with ×, the keyboard goes on fro
 test('the key of a filled single-value slot opens its picker, and a pick replaces the value', async () => {
   const { context } = await openProfile();
   const page = await openPage(context, server.url);
-  await dragOver(page, 'Benjamin Netanyahu');
-  await page.keyboard.press('1');
-  await dragOver(page, 'John Kirby');
-  await page.keyboard.press('1');
-  await dragOver(page, EVENT);
-  await page.keyboard.press('2');
+  await tag(page, ['Benjamin Netanyahu', '1'], ['John Kirby', '1'], [EVENT, '2']);
   await page.keyboard.press('s');
   await page.keyboard.type('Benj');
   await page.keyboard.press('Enter');
@@ -341,8 +337,7 @@ test('on a narrow screen a waiting slot says so in the status bar, in view while
   const { context } = await openProfile();
   const page = await openPage(context, server.url);
   await page.setViewportSize({ width: 700, height: 900 });
-  await dragOver(page, EVENT);
-  await page.keyboard.press('2');
+  await tag(page, [EVENT, '2']);
   await slot(page, 'source').getByRole('button', { name: 'Pick in text' }).click();
   await page.evaluate(() => scrollTo(0, 0));
   const hint = page.locator('footer .keys-hint');
