@@ -438,7 +438,8 @@ fn bad_items_are_itemised_and_the_rest_import() {
     let mut w: Value = serde_json::from_slice(&formats::export(Format::W3c, &doc, &set).files[0].2).unwrap();
     w["first"]["items"][0]["target"]["selector"][1]["end"] = 5000.into();
     let back = import(w.to_string().as_bytes(), "x.w3c.jsonld", &doc).unwrap();
-    assert!(back.refused[0].to_string().contains("does not match the document"), "{:?}", back.refused);
+    let past = format!("its position 0..5000 is past the end of the text ({} code points)", doc.len_cp());
+    assert!(back.refused[0].to_string().contains(&past), "{:?}", back.refused);
 }
 
 #[test]
@@ -736,4 +737,200 @@ fn w3c_utf16_positions_on_the_wrong_copy_of_the_quote_are_read_by_its_context() 
     // No context: both readings are the quote, and nothing says which.
     let e = import(anno("", "").as_bytes(), "hyp.jsonld", &doc).map(|b| format!("imported {:?}", span_texts(&b))).unwrap_or_else(|e| e.to_string());
     assert!(e.contains("both as code points (10..12) and as UTF-16 code units (7..9 in code points)"), "{e}");
+}
+
+// Messages that quote text quote a short excerpt, never the whole document.
+
+/// A long article (about 7,000 code points, no line breaks) with one span over
+/// nearly all of it and one short span.
+fn long_article() -> (Document, AnnotationSet) {
+    let text = "Zelenskyy met 習近平 in Kyiv 🇺🇦; the cafe\u{301} owner said talks failed. ".repeat(120);
+    let doc = Document::from_text(text.as_str());
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    set.apply(Action::Add(Annotation::new(id("zel"), "Actor", Span::new(0, 9, doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
+    set.apply(Action::Add(Annotation::new(id("all"), "Claim", Span::new(10, doc.len_cp() - 1, doc.len_cp()).unwrap(), Timestamp(1)))).unwrap();
+    (doc, set)
+}
+
+/// Every sentence an import gives, whole-file error or refusals.
+fn messages(result: Result<Imported, ImportError>) -> Vec<String> {
+    match result {
+        Ok(back) => refusals(&back),
+        Err(e) => vec![e.to_string()],
+    }
+}
+
+/// Asserts that no message holds more than a short excerpt of the long text.
+fn assert_short(what: &str, msgs: &[String]) {
+    assert!(!msgs.is_empty(), "{what}: a message was expected");
+    for m in msgs {
+        assert!(m.chars().count() < 400, "{what}: a message of {} characters: {}…", m.chars().count(), m.chars().take(400).collect::<String>());
+    }
+}
+
+#[test]
+fn messages_quote_at_most_a_short_excerpt_of_the_text() {
+    let (doc, set) = long_article();
+    let len = doc.len_cp();
+    let export = |f: Format| String::from_utf8(formats::export(f, &doc, &set).files[0].2.clone()).unwrap();
+    let long = doc.text().slice(10, len - 1).unwrap();
+    let wrong = format!("{long}!");
+    // W3C: the end past the text says so, and quotes nothing.
+    let mut w: Value = serde_json::from_str(&export(Format::W3c)).unwrap();
+    w["first"]["items"][0]["target"]["selector"][1]["end"] = 99_999.into();
+    let msgs = messages(import(w.to_string().as_bytes(), "x.w3c.jsonld", &doc));
+    assert_short("W3C past the end", &msgs);
+    assert!(msgs[0].contains(&format!("past the end of the text ({len} code points)")), "{msgs:?}");
+    assert!(!msgs[0].contains("does not match"), "{msgs:?}");
+    // W3C: a long quote that does not match.
+    let mut w: Value = serde_json::from_str(&export(Format::W3c)).unwrap();
+    w["first"]["items"][1]["target"]["selector"][0]["exact"] = wrong.as_str().into();
+    let msgs = messages(import(w.to_string().as_bytes(), "x.w3c.jsonld", &doc));
+    assert_short("W3C quote", &msgs);
+    assert!(msgs[0].contains("does not match") && msgs[0].contains('…'), "{msgs:?}");
+    // A W3C quote-only target whose long quote is not in the text.
+    w["first"]["items"][1]["target"]["selector"].as_array_mut().unwrap().truncate(1);
+    assert_short("W3C quote only", &messages(import(w.to_string().as_bytes(), "x.w3c.jsonld", &doc)));
+    // Label Studio: value.text.
+    let mut ls: Value = serde_json::from_str(&export(Format::LabelStudio)).unwrap();
+    let results = ls[0]["annotations"][0]["result"].as_array_mut().unwrap();
+    let r = results.iter_mut().find(|r| r["id"] == "all" && r["type"] == "labels").unwrap();
+    r["value"]["text"] = wrong.as_str().into();
+    assert_short("Label Studio", &messages(import(ls.to_string().as_bytes(), "x.labelstudio.json", &doc)));
+    // Prodigy: a span's text.
+    let mut p: Value = serde_json::from_str(&export(Format::Prodigy)).unwrap();
+    p["spans"][1]["text"] = wrong.as_str().into();
+    assert_short("Prodigy", &messages(import(format!("{p}\n").as_bytes(), "x.prodigy.jsonl", &doc)));
+    // brat: a T line's text, in a zip and alone.
+    let ann = export_brat_ann(&doc, &set).replace(&format!("\t{long}\n"), &format!("\t{}\n", wrong.replace(' ', "_")));
+    assert_short("brat .ann", &messages(import(ann.as_bytes(), "x.ann", &doc)));
+    let zip = brat::zip_stored(&[("d.txt".into(), doc.text().as_str().as_bytes().to_vec()), ("d.ann".into(), ann.into_bytes())]);
+    assert_short("brat zip", &messages(import(&zip, "d.zip", &doc)));
+    // brat: an end past the text.
+    let ann = format!("T1\tActor 0 99999\t{long}\n");
+    let msgs = messages(import(ann.as_bytes(), "x.ann", &doc));
+    assert_short("brat past the end", &msgs);
+    assert!(msgs[0].contains(&format!("past the end of the text ({len} code points)")), "{msgs:?}");
+    // doccano: offsets outside the text.
+    let mut d: Value = serde_json::from_str(&export(Format::Doccano)).unwrap();
+    d["entities"][1]["end_offset"] = 99_999.into();
+    assert_short("doccano", &messages(import(format!("{d}\n").as_bytes(), "x.doccano.jsonl", &doc)));
+    // CoNLL: a long token that is not next in the text.
+    let conll = format!("{}\tB-Actor\n", wrong.replace([' ', '\t'], "_"));
+    assert_short("CoNLL", &messages(import(conll.as_bytes(), "x.conll", &doc)));
+    // spantag JSON: a long quote that does not match.
+    let mut n: Value = serde_json::from_str(&export(Format::Native)).unwrap();
+    let all = n["annotations"].as_array_mut().unwrap().iter_mut().find(|a| a["id"] == "all").unwrap();
+    all["quote"]["exact"] = wrong.as_str().into();
+    assert_short("spantag JSON", &messages(import(n.to_string().as_bytes(), "x.spantag.json", &doc)));
+}
+
+/// The `.ann` of a brat export.
+fn export_brat_ann(doc: &Document, set: &AnnotationSet) -> String {
+    brat::export_ann(doc, set)
+}
+
+/// The files of a brat zip, by name.
+fn brat_files(doc: &Document, set: &AnnotationSet) -> (String, String) {
+    let zip = formats::export(Format::Brat, doc, set).files[0].2.clone();
+    let files = brat::unzip(&zip).unwrap();
+    let get = |suffix: &str| String::from_utf8(files.iter().find(|(n, _)| n.ends_with(suffix)).unwrap().1.clone()).unwrap();
+    (get(".ann"), get("annotation.conf"))
+}
+
+/// brat has no free-text attribute type: every `A` line of the `.ann` names an
+/// attribute that `annotation.conf` declares, with a value it lists, so that the
+/// folder opens in brat as it is. Free-text attributes are `#` lines typed by the
+/// attribute (shown by brat as "place: …"), and read back exactly.
+#[test]
+fn brat_attributes_are_all_declared_and_free_text_ones_round_trip_as_comments() {
+    let (doc, mut set) = rich();
+    let (ann, conf) = brat_files(&doc, &set);
+    let section = conf.split("[attributes]\n").nth(1).unwrap();
+    let declared: Vec<(&str, Vec<&str>)> = section
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (name, spec) = l.split_once('\t').unwrap();
+            let values = spec.split(", ").find_map(|kv| kv.strip_prefix("Value:")).map(|v| v.split('|').collect()).unwrap_or_default();
+            (name, values)
+        })
+        .collect();
+    let mut n_a = 0;
+    for line in ann.lines().filter(|l| l.starts_with('A')) {
+        n_a += 1;
+        let parts: Vec<&str> = line.split('\t').nth(1).unwrap().split(' ').collect();
+        let (name, value) = (parts[0], parts.get(2).copied());
+        let Some((_, values)) = declared.iter().find(|(n, _)| *n == name) else { panic!("{line:?}: {name} is not declared in\n{conf}") };
+        if let Some(v) = value {
+            assert!(values.contains(&v), "{line:?}: {v} is not a declared value of {name}: {values:?}");
+        }
+    }
+    assert_eq!(n_a, 2, "modality and stance:\n{ann}");
+    assert!(ann.lines().any(|l| l == "#3\tplace E1\tKyiv city, 100% sure"), "{ann}");
+    for line in ann.lines().filter(|l| l.starts_with('#')) {
+        let kind = line.split('\t').nth(1).unwrap().split(' ').next().unwrap();
+        assert!(["AnnotatorNotes", "place", "time"].contains(&kind), "{line}");
+    }
+    // Tabs, line breaks and percent signs in a free-text value survive the round trip.
+    set_attr(&mut set, "met", "time", "Monday\t10:00\nlocal %20 time");
+    let (_, back) = round_trip(Format::Brat, &doc, &set);
+    let met = back.annotations.items().iter().find(|a| a.label == "Event" && a.span.start() == find("met", 0).0).unwrap();
+    assert_eq!(met.attrs.get("time").map(String::as_str), Some("Monday\t10:00\nlocal %20 time"));
+    assert_eq!(met.attrs.get("place").map(String::as_str), Some("Kyiv city, 100% sure"));
+    // Files that an older spantag wrote, with free text as an A line, still import.
+    let (s, e) = find("met", 0);
+    let old = format!("T1\tEvent {s} {e}\tmet\nE1\tEvent:T1\nA1\tplace E1 Kyiv,%20centre\n");
+    let back = import(old.as_bytes(), "old.ann", &doc).unwrap();
+    assert!(back.refused.is_empty(), "{:?}", back.refused);
+    assert_eq!(back.annotations.items()[0].attrs.get("place").map(String::as_str), Some("Kyiv, centre"));
+}
+
+/// Prodigy's tokens rebuild the text exactly, as spaCy's do: `ws` is a single
+/// space after a token, and any other whitespace (a line break, a paragraph break,
+/// two spaces, a tab) is a whitespace token of its own. The import reads it back.
+#[test]
+fn prodigy_tokens_and_ws_rebuild_the_text_exactly() {
+    let text = "  Zelenskyy 🇺🇦 met 習近平 in Kyiv.\n\nThe  cafe\u{301} owner\tsaid 👩\u{200d}👩\u{200d}👧 talks \t failed.\r\nEnd. \n";
+    let doc = Document::from_text(text);
+    let mut set = AnnotationSet::new(doc.len_cp(), Schema::news());
+    let at = |needle: &str| {
+        let byte = text.find(needle).unwrap();
+        let s = cp_len(&text[..byte]);
+        (s, s + cp_len(needle))
+    };
+    for (i, (label, needle)) in [("Actor", "Zelenskyy"), ("Event", "met"), ("Actor", "習近平"), ("Actor", "The  cafe\u{301} owner"), ("Claim", "talks \t failed")].iter().enumerate() {
+        let (s, e) = at(needle);
+        set.apply(Action::Add(Annotation::new(id(&format!("a{i}")), *label, Span::new(s, e, doc.len_cp()).unwrap(), Timestamp(0)))).unwrap();
+    }
+    set.apply(Action::Link(Relation { id: id("r1"), kind: "source".into(), from: id("a1"), to: id("a0") })).unwrap();
+    let out = formats::export(Format::Prodigy, &doc, &set);
+    let line: Value = serde_json::from_slice(&out.files[0].2).unwrap();
+    let tokens = line["tokens"].as_array().unwrap();
+    let rebuilt: String = tokens.iter().map(|t| format!("{}{}", t["text"].as_str().unwrap(), if t["ws"] == true { " " } else { "" })).collect();
+    assert_eq!(rebuilt, text, "tokens + ws rebuild the text");
+    for (i, t) in tokens.iter().enumerate() {
+        let (s, e) = (t["start"].as_u64().unwrap() as usize, t["end"].as_u64().unwrap() as usize);
+        assert_eq!(t["text"].as_str(), Some(slice_cp(text, s, e).unwrap()), "token {i}");
+        assert_eq!(t["id"], i, "token {i}");
+        let tok = t["text"].as_str().unwrap();
+        if tok.chars().all(char::is_whitespace) {
+            assert!(t["ws"] == false, "no ws follows a whitespace token: {t}");
+        }
+    }
+    let texts: Vec<&str> = tokens.iter().map(|t| t["text"].as_str().unwrap()).collect();
+    assert!(texts.contains(&"\n\n") && texts.contains(&"\t") && texts.contains(&" ") && texts.contains(&"\r\n"), "{texts:?}");
+    assert_eq!(texts[0], "  ", "leading whitespace is a token");
+    let kyiv = texts.iter().position(|t| *t == "Kyiv").unwrap();
+    assert_eq!((texts[kyiv + 1], tokens[kyiv + 1]["ws"].as_bool(), texts[kyiv + 2]), (".", Some(false), "\n\n"), "no ws before a line break");
+    // Each span's tokens are its text.
+    for s in line["spans"].as_array().unwrap() {
+        let (ts, te) = (s["token_start"].as_u64().unwrap() as usize, s["token_end"].as_u64().unwrap() as usize);
+        assert_eq!(tokens[ts]["start"], s["start"]);
+        assert_eq!(tokens[te]["end"], s["end"]);
+    }
+    // And the import reads it back.
+    let (_, back) = round_trip(Format::Prodigy, &doc, &set);
+    let lost = |l: &str| starts(&["id "])(l); // Times are 0 here, as Prodigy gives them.
+    assert_loss(Format::Prodigy, &view(&doc, &set), &view(&doc, &back.annotations), lost, &[]);
 }

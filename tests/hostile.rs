@@ -2,7 +2,8 @@
 //! against the native importer, the model and the server-side rendering of the app.
 //! The same cases in the browser are in `e2e/tests/hostile.test.mjs`; cases 11–13
 //! (storage faults and tabs) are with the storage tests. Regression tests for what
-//! fuzzing found are at the end, each named after its bug.
+//! fuzzing found are at the end, each named after its bug, followed by hostile
+//! files in the other formats (reversed offsets, files that are not UTF-8).
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::rc::Rc;
@@ -413,4 +414,70 @@ fn case_10_size_cap_and_depth_limit_and_the_l_case_imports() {
     assert_eq!(back.annotations.len(), 10_000);
     assert_eq!(back.document.len_cp(), doc.len_cp());
     assert!(took.as_secs() < 60, "the L case imports in {took:?} (debug build)");
+}
+
+// Hostile files in the other formats (the formats reviewer's cases).
+
+fn import_any(bytes: &[u8], name: &str, current: &Document) -> Result<spantag::formats::native::Imported, ImportError> {
+    spantag::formats::import(bytes, name, &Schema::news(), current)
+}
+
+/// A span whose start is after its end is refused for that reason, not taken for
+/// a sign that the file is about another document, even when it is the file's only span.
+#[test]
+fn reversed_offsets_are_invalid_offsets_not_a_different_document() {
+    let text = "Zelenskyy 🇺🇦 met 習近平 in Kyiv.";
+    let doc = Document::from_text(text);
+    let w3c = |start: i64, end: i64| {
+        json!({"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation", "id": "https://x.example/1",
+            "body": [{"type": "TextualBody", "purpose": "tagging", "value": "Actor"}],
+            "target": {"source": "https://x.example/doc", "selector": [
+                {"type": "TextQuoteSelector", "exact": "Zelenskyy"}, {"type": "TextPositionSelector", "start": start, "end": end}]}})
+        .to_string()
+    };
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("brat .ann, start after end", b"T1\tActor 9 0\tZelenskyy\n".to_vec(), "x.ann"),
+        ("brat .ann, empty span", b"T1\tActor 9 9\t\n".to_vec(), "x.ann"),
+        ("brat .ann, negative", b"T1\tActor -1 9\tZelenskyy\n".to_vec(), "x.ann"),
+        ("W3C, start after end", w3c(9, 0).into_bytes(), "x.jsonld"),
+    ];
+    for (what, bytes, name) in cases {
+        let msg = match import_any(&bytes, name, &doc) {
+            Ok(back) => {
+                assert!(back.annotations.is_empty(), "{what}");
+                assert_eq!(back.refused.len(), 1, "{what}: {:?}", back.refused);
+                back.refused[0].to_string()
+            }
+            Err(e) => e.to_string(),
+        };
+        assert!(!msg.contains("different document"), "{what}: {msg}");
+        assert!(msg.contains("invalid"), "{what}: {msg}");
+    }
+    let back = import_any(b"T1\tActor 9 0\tZelenskyy\n", "x.ann", &doc).unwrap();
+    assert_eq!(back.refused[0].to_string(), "line 1 (\"T1\"): its offsets 9..0 are invalid: the start is after the end");
+}
+
+/// A file that is not UTF-8 is refused as such, saying where, whatever its name
+/// says it is; never as a file in no format spantag knows.
+#[test]
+fn a_file_that_is_not_utf8_says_so_and_where() {
+    let doc = Document::from_text("Zelenskyy met 習近平 in Kyiv.");
+    let bad = b"{\"\xff\xfe\"}\n";
+    for name in ["x.jsonl", "x.json", "x.w3c.jsonld", "x.doccano.jsonl", "x.conll", "x.ann", "notes.txt"] {
+        let e = import_any(bad, name, &doc).unwrap_err().to_string();
+        assert!(e.contains("not UTF-8") && e.contains("byte offset 2"), "{name}: {e}");
+        assert!(!e.contains("does not recognise"), "{name}: {e}");
+        // The formats worker gives the same sentence.
+        let w = spantag::formats::import_to_native(bad, name, doc.title(), doc.text().as_str()).unwrap_err();
+        assert_eq!(w, e, "{name}");
+    }
+    // A valid multi-byte character before the bad byte: the offset counts bytes.
+    let mut bytes = "[\"習\u{1F44D}".as_bytes().to_vec();
+    bytes.extend_from_slice(b"\xff\"]");
+    let e = import_any(&bytes, "x.json", &doc).unwrap_err().to_string();
+    assert!(e.contains("byte offset 9"), "{e}");
+    // A file saved as UTF-16 (Windows' "Unicode") is named as such.
+    let utf16: Vec<u8> = [0xfeff_u16].into_iter().chain("[{\"text\": \"a\"}]".encode_utf16()).flat_map(u16::to_le_bytes).collect();
+    let e = import_any(&utf16, "x.json", &doc).unwrap_err().to_string();
+    assert!(e.contains("byte offset 0") && e.contains("looks like UTF-16"), "{e}");
 }

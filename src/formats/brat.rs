@@ -6,6 +6,13 @@
 //! Equiv` coreference, `#` AnnotatorNotes. Offsets are 0-based code points with an
 //! exclusive end, as brat (Python 3) counts them.
 //!
+//! brat attributes are binary or take a value from a list that `annotation.conf`
+//! declares; every `A` line the export writes is a choice attribute declared there
+//! with its values. brat has no free-text attribute, so a free-text attribute
+//! (place, time) is a `#` comment line typed by the attribute (`#3\tplace E1\tKyiv`),
+//! which brat accepts and shows as "place: Kyiv"; the import reads such a line back
+//! as the attribute, and still reads free text given as an `A` line.
+//!
 //! The hard parts: a `T` line's text cannot hold a newline, so a span across a line
 //! break is written as fragments (`0 5;6 10`) whose texts are joined by a space, as
 //! brat does; reading joins fragments separated only by whitespace back into one
@@ -22,7 +29,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::native::{ImportError, Imported};
-use super::{mention_of, Builder, FileIds, Format, Holds, MAX_IMPORT_BYTES};
+use super::{excerpt, mention_of, Builder, FileIds, Format, Holds, MAX_IMPORT_BYTES};
+use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What brat holds: no ids, times, entity names or types, and relations to an
@@ -149,10 +157,13 @@ pub fn export_ann(doc: &Document, set: &AnnotationSet) -> String {
         let ids: Vec<&str> = members.iter().map(|s| s.as_str()).collect();
         out.push_str(&format!("*\tEquiv {}\n", ids.join(" ")));
     }
+    // Choice attributes are `A` lines, declared with their values in annotation.conf;
+    // brat has no free-text attribute, so free text is a `#` line typed by the attribute.
+    let is_text = |label: &str, key: &str| schema.attr(label, key).is_some_and(|d| matches!(d.kind, AttrKind::Text));
     let mut n_a = 0;
     for a in set.items() {
         let owner = e_of.get(&a.id).unwrap_or(&t_of[&a.id]);
-        for (k, v) in &a.attrs {
+        for (k, v) in a.attrs.iter().filter(|(k, _)| !is_text(&a.label, k)) {
             n_a += 1;
             out.push_str(&format!("A{n_a}\t{k} {owner} {}\n", escape_value(v)));
         }
@@ -160,7 +171,55 @@ pub fn export_ann(doc: &Document, set: &AnnotationSet) -> String {
     let mut n_n = 0;
     for a in set.items().iter().filter(|a| !a.note.is_empty()) {
         n_n += 1;
-        out.push_str(&format!("#{n_n}\tAnnotatorNotes {}\t{}\n", t_of[&a.id], a.note.replace(['\n', '\r', '\t'], " ")));
+        out.push_str(&format!("#{n_n}\t{NOTES} {}\t{}\n", t_of[&a.id], a.note.replace(['\n', '\r', '\t'], " ")));
+    }
+    for a in set.items() {
+        let owner = e_of.get(&a.id).unwrap_or(&t_of[&a.id]);
+        for (k, v) in a.attrs.iter().filter(|(k, _)| is_text(&a.label, k)) {
+            n_n += 1;
+            out.push_str(&format!("#{n_n}\t{k} {owner}\t{}\n", escape_comment(v)));
+        }
+    }
+    out
+}
+
+/// The type of brat's own note lines.
+const NOTES: &str = "AnnotatorNotes";
+
+/// The escapes in the text of a `#` line that holds a free-text attribute, and
+/// the characters they stand for.
+const COMMENT_ESCAPES: [(&str, char); 4] = [("%09", '\t'), ("%0A", '\n'), ("%0D", '\r'), ("%25", '%')];
+
+/// A free-text value as the text of a `#` line: one line, so tabs and line breaks
+/// are percent-escaped, and so is a `%` that would read as an escape; spaces and
+/// any other `%` stay as they are, as brat shows them.
+fn escape_comment(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for (i, c) in v.char_indices() {
+        match COMMENT_ESCAPES.iter().find(|(_, ch)| *ch == c) {
+            Some(("%25", _)) if !COMMENT_ESCAPES.iter().any(|(esc, _)| v[i..].starts_with(esc)) => out.push('%'),
+            Some((esc, _)) => out.push_str(esc),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The value [`escape_comment`] wrote, read left to right in one pass.
+fn unescape_comment(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(c) = rest.chars().next() {
+        match COMMENT_ESCAPES.iter().find(|(esc, _)| rest.starts_with(esc)) {
+            Some((esc, ch)) => {
+                out.push(*ch);
+                rest = &rest[esc.len()..];
+            }
+            None => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
     }
     out
 }
@@ -182,12 +241,23 @@ pub fn config(schema: &Schema) -> String {
         out.push_str(&format!("{e}\t{}\n", args.join(", ")));
     }
     out.push_str("\n[attributes]\n");
+    let mut free_text = Vec::new();
     for a in &schema.attrs {
         let values = match &a.kind {
-            crate::model::schema::AttrKind::Choice(v) => v.iter().map(|x| escape_value(x)).collect::<Vec<_>>().join("|"),
-            crate::model::schema::AttrKind::Text => continue,
+            AttrKind::Choice(v) => v.iter().map(|x| escape_value(x)).collect::<Vec<_>>().join("|"),
+            AttrKind::Text => {
+                free_text.push(format!("{} ({})", a.id, a.label));
+                continue;
+            }
         };
         out.push_str(&format!("{}\tArg:{}, Value:{values}\n", a.id, a.label));
+    }
+    if !free_text.is_empty() {
+        // brat attributes are binary or take a value from a list: free text cannot be one.
+        out.push_str(&format!(
+            "# Free-text attributes ({}) are not brat attributes: the .ann holds them as\n# comment lines typed by the attribute, e.g. #3<TAB>place E1<TAB>Kyiv, which brat shows as notes.\n",
+            free_text.join(", ")
+        ));
     }
     out
 }
@@ -211,7 +281,9 @@ pub fn export_zip(doc: &Document, set: &AnnotationSet) -> Vec<u8> {
 pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
     let name = Format::Brat.name();
     let utf8 = |b: &[u8], what: &str| {
-        std::str::from_utf8(b).map(|s| s.strip_prefix('\u{feff}').unwrap_or(s).to_owned()).map_err(|e| ImportError::Invalid(name, format!("{what} is not UTF-8 ({e})")))
+        std::str::from_utf8(b).map(|s| s.strip_prefix('\u{feff}').unwrap_or(s).to_owned()).map_err(|e| {
+            ImportError::Invalid(name, format!("{what} is not UTF-8 text (the bytes at byte offset {} are not UTF-8)", e.valid_up_to()))
+        })
     };
     if !bytes.starts_with(b"PK") {
         let ann = utf8(bytes, file_name)?;
@@ -265,7 +337,7 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
             })
             .collect();
         let Some(frags) = frags.filter(|f| !f.is_empty()) else {
-            b.refuse("line", index, shown, format!("\"{offsets}\" are not offsets"));
+            b.refuse("line", index, shown, format!("{} are not offsets", excerpt(offsets)));
             continue;
         };
         let (start, end) = (frags[0].0, frags[frags.len() - 1].1);
@@ -274,7 +346,7 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
             w[0].1 <= w[1].0 && w[0].1 >= 0 && text.slice(w[0].1 as usize, w[1].0 as usize).is_some_and(|g| g.chars().all(char::is_whitespace))
         });
         if !gaps_blank {
-            b.refuse("line", index, shown, format!("the span \"{offsets}\" is discontinuous; spantag spans are continuous"));
+            b.refuse("line", index, shown, format!("the span {} is discontinuous; spantag spans are continuous", excerpt(offsets)));
             continue;
         }
         if let Some(quoted) = cols.get(2) {
@@ -284,7 +356,8 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
             if let Some(expected) = expected {
                 let expected = expected.join(" ").replace(['\n', '\r'], " ");
                 if expected != *quoted {
-                    b.misfit("line", index, shown, format!("its text {quoted:?} does not match the document at {start}..{end}, which is {expected:?}"));
+                    let why = format!("its text {} does not match the document at {start}..{end}, which is {}", excerpt(quoted), excerpt(&expected));
+                    b.misfit("line", index, shown, why);
                     continue;
                 }
             }
@@ -321,8 +394,8 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
                 Some((role, Ok(to))) => {
                     b.link("line", *index, None, role, &from, &to);
                 }
-                Some((_, Err(Some(why)))) => b.refuse("line", *index, shown.clone(), format!("argument \"{a}\": {why}")),
-                _ => b.refuse("line", *index, shown.clone(), format!("argument \"{a}\" is not a span of this file")),
+                Some((_, Err(Some(why)))) => b.refuse("line", *index, shown.clone(), format!("argument {}: {why}", excerpt(a))),
+                _ => b.refuse("line", *index, shown.clone(), format!("argument {} is not a span of this file", excerpt(a))),
             }
         }
     }
@@ -372,13 +445,22 @@ fn read_ann(ann: &str, mut b: Builder, against_current: bool) -> Result<Imported
         }
     }
     for (index, cols) in lines.iter().filter(|(_, c)| c[0].starts_with('#')) {
+        let kind = cols.get(1).and_then(|c| c.split(' ').next()).unwrap_or("");
         let target = cols.get(1).and_then(|c| c.split(' ').nth(1));
         if let Some(why) = target.and_then(|t| file_ids.ambiguous(t)) {
             b.refuse("line", *index, Some(cols[0].to_owned()), why);
             continue;
         }
         let target = target.and_then(|t| ids.get(t)).cloned();
+        // A comment typed by a free-text attribute of the span's label is that attribute
+        // (how the export writes free text); any other comment is a note.
+        let text_attr = target.as_ref().and_then(|t| b.set().get(t)).is_some_and(|a| {
+            kind != NOTES && b.set().schema().attr(&a.label, kind).is_some_and(|d| matches!(d.kind, AttrKind::Text))
+        });
         match (target, cols.get(2)) {
+            (Some(target), Some(value)) if text_attr => {
+                b.attr("line", *index, Some(cols[0]), &target, kind, &unescape_comment(value));
+            }
             (Some(target), Some(note)) => {
                 b.note("line", *index, Some(cols[0]), &target, note);
             }
@@ -520,6 +602,15 @@ mod tests {
         bad[36] ^= 1; // A byte of a.txt's data (after the 30-byte header and the name).
         assert!(unzip(&bad).unwrap_err().contains("checksum"));
         assert!(unzip(&zip[..20]).is_err());
+    }
+
+    #[test]
+    fn free_text_in_a_comment_line_escapes_only_what_it_must() {
+        assert_eq!(escape_comment("Kyiv, 100% sure"), "Kyiv, 100% sure");
+        for v in ["a\tb\nc\r", "%09 literally", "%25", "%%09", "100%", "%", "%0a stays", "👍%0D"] {
+            assert!(!escape_comment(v).contains(['\t', '\n', '\r']), "{v:?}");
+            assert_eq!(unescape_comment(&escape_comment(v)), v, "{v:?} -> {:?}", escape_comment(v));
+        }
     }
 
     #[test]

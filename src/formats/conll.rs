@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use super::native::{ImportError, Imported};
 use super::prodigy::tokens;
-use super::{Builder, Format, Holds};
+use super::{excerpt, Builder, Format, Holds};
 use crate::model::{Annotation, AnnotationSet, Document, Schema, Timestamp};
 
 /// What CoNLL holds: labelled spans that do not overlap, as whole tokens.
@@ -123,9 +123,11 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         if !doc_text[pos..].starts_with(token) {
             let found: String = doc_text[pos..].chars().take(token.chars().count().max(1)).collect();
             return Err(ImportError::DifferentDocument(format!(
-                "line {}: the token {token:?} is not next in the text of “{}”, which has {found:?} there",
+                "line {}: the token {} is not next in the text of “{}”, which has {} there",
                 line_idx + 1,
-                current.title()
+                excerpt(token),
+                current.title(),
+                excerpt(&found)
             )));
         }
         let start = current.text().cp_of_byte(pos).expect("pos is on a char boundary");
@@ -135,7 +137,7 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
             Some((p, l)) if matches!(p, "B" | "I" | "E" | "S" | "L" | "U") && !l.is_empty() => (p, l),
             _ if tag == "O" => ("O", ""),
             _ => {
-                b.refuse("line", line_idx, None, format!("\"{tag}\" is not a B-, I-, E-, S- or O tag"));
+                b.refuse("line", line_idx, None, format!("{} is not a B-, I-, E-, S- or O tag", excerpt(tag)));
                 ("O", "")
             }
         };

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::native::{ImportError, Imported};
-use super::{as_offset, mention_of, parse_json, pick_record, Builder, FileIds, Format, Holds};
+use super::{as_offset, excerpt, mention_of, parse_json, pick_record, Builder, FileIds, Format, Holds};
 use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -224,7 +224,7 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
                     b.attr("result", index, id, &region, key, &joined);
                 }
             }
-            _ => b.refuse("result", index, id.map(str::to_owned), format!("spantag does not read a \"{kind}\" result here")),
+            _ => b.refuse("result", index, id.map(str::to_owned), format!("spantag does not read a {} result here", excerpt(kind))),
         }
     }
     b.finish(false)

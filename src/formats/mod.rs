@@ -8,6 +8,11 @@
 //! by guessing. A JSON object with a key given twice refuses the file, naming the
 //! key and its line (as the native reader does); an id given to two items refuses
 //! the later item and every reference to the id (`FileIds`), naming both items.
+//! A message quotes at most [`EXCERPT_CPS`] code points of any text ([`excerpt`]),
+//! never a whole document. Offsets that are no range in any text (negative, start
+//! after end, empty) refuse the item for that reason; only ranges and quotes that do
+//! not fit the text count towards "a different document". A file that is not UTF-8
+//! is refused as such, with the byte offset, whatever its name says.
 
 pub mod events_csv;
 pub mod brat;
@@ -29,6 +34,20 @@ pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 pub fn megabytes(n_bytes: usize) -> String {
     let tenths = (n_bytes as u64 * 10 + 524_288) / 1_048_576;
     format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Code points of a text that a message quotes at most.
+pub const EXCERPT_CPS: usize = 60;
+
+/// A text as a message quotes it: in quotes (escaped as `{:?}` does), and if it is
+/// longer than [`EXCERPT_CPS`] code points, only its first ones, cut on a code
+/// point, followed by `…` and its length. A message never holds a whole document
+/// (or a whole line of a file), however long.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CPS) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}… ({} code points)", &text[..cut], text.chars().count()),
+    }
 }
 
 /// One item an importer refused, and why. The other items still import.
@@ -277,13 +296,18 @@ pub fn detect(bytes: &[u8], file_name: &str) -> Option<Format> {
     (some && tagged).then_some(Format::Conll)
 }
 
-/// The checks every import makes before reading: the size, then the format.
+/// The checks every import makes before reading: the size, then the format. A file
+/// that is not UTF-8 and is not a zip is refused as such here: every format but the
+/// zip is UTF-8 text, and the format of bytes that are not text cannot be told.
 ///
 /// # Errors
-/// [`ImportError::TooLarge`] or [`ImportError::Unrecognised`].
+/// [`ImportError::TooLarge`], [`ImportError::NotUtf8`] or [`ImportError::Unrecognised`].
 pub fn sniff(bytes: &[u8], file_name: &str) -> Result<Format, ImportError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge { n_bytes: bytes.len() });
+    }
+    if !bytes.starts_with(b"PK") {
+        std::str::from_utf8(bytes).map_err(|e| ImportError::not_utf8(bytes, e))?;
     }
     detect(bytes, file_name).ok_or_else(|| {
         ImportError::Unrecognised(format!(
@@ -293,8 +317,8 @@ pub fn sniff(bytes: &[u8], file_name: &str) -> Result<Format, ImportError> {
 }
 
 /// The file's text: UTF-8, without a byte order mark.
-fn utf8(bytes: &[u8], format: Format) -> Result<&str, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Invalid(format.name(), format!("it is not UTF-8 text ({e})")))?;
+fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::not_utf8(bytes, e))?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
@@ -305,7 +329,7 @@ fn utf8(bytes: &[u8], format: Format) -> Result<&str, ImportError> {
 /// # Errors
 /// As [`native::import`].
 pub fn import_native(bytes: &[u8], schema: &Rc<Schema>) -> Result<Imported, ImportError> {
-    native::import(utf8(bytes, Format::Native)?, schema)
+    native::import(utf8(bytes)?, schema)
 }
 
 /// Imports a file in any format spantag reads, detecting the format from the name
@@ -321,7 +345,7 @@ pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Docu
     if format == Format::Brat {
         return brat::import(bytes, file_name, schema, current);
     }
-    let text = utf8(bytes, format)?;
+    let text = utf8(bytes)?;
     match format {
         Format::Native | Format::Brat => native::import(text, schema),
         Format::W3c => w3c::import(text, schema, current),
@@ -540,6 +564,20 @@ pub(crate) fn as_offset(v: &serde_json::Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
 }
 
+/// Why `start..end` is no range in any text (a negative offset, a start after the
+/// end, or an empty span), or `None` if it is a range.
+pub(crate) fn invalid_range(start: i64, end: i64) -> Option<String> {
+    if start < 0 || end < 0 {
+        Some(format!("its offsets {start}..{end} are invalid: negative offset"))
+    } else if start > end {
+        Some(format!("its offsets {start}..{end} are invalid: the start is after the end"))
+    } else if start == end {
+        Some(format!("its offsets {start}..{end} are invalid: the span is empty"))
+    } else {
+        None
+    }
+}
+
 /// Builds an [`Imported`] item by item, checking each against the text and the
 /// schema and recording every refusal with its reason. Shared by every importer
 /// but the native one.
@@ -548,8 +586,8 @@ pub(crate) struct Builder {
     set: AnnotationSet,
     refused: Vec<ItemRefusal>,
     n_fresh: usize,
-    /// Spans offered, and spans whose range or quote did not fit the text: if all of
-    /// them failed, the file is about a different document.
+    /// Spans offered with a valid range, and those whose range or quote did not fit
+    /// the text: if all of them failed, the file is about a different document.
     n_spans: usize,
     n_misfits: usize,
 }
@@ -636,8 +674,10 @@ impl Builder {
         at: (Timestamp, Timestamp),
     ) -> Option<AnnId> {
         let shown = id.map(str::to_owned);
-        if start_cp < 0 || end_cp < 0 {
-            self.misfit(kind, index, shown, format!("negative offset ({start_cp}..{end_cp})"));
+        // Offsets that are no range in any text are the item's fault, not a sign that
+        // the file is about another document: refused, not counted as misfits.
+        if let Some(why) = invalid_range(start_cp, end_cp) {
+            self.refuse(kind, index, shown, why);
             return None;
         }
         let (start, end) = (start_cp as usize, end_cp as usize);
@@ -651,14 +691,14 @@ impl Builder {
         if let Some(q) = quote {
             let actual = self.doc.text().slice(start, end).unwrap_or_default();
             if q != actual {
-                let reason = format!("its text {q:?} does not match the document at {start}..{end}, which is {actual:?}");
+                let reason = format!("its text {} does not match the document at {start}..{end}, which is {}", excerpt(q), excerpt(actual));
                 self.misfit(kind, index, shown, reason);
                 return None;
             }
         }
         self.n_spans += 1;
         let Some(label_id) = self.label(label) else {
-            self.refuse(kind, index, shown, format!("unknown label \"{label}\""));
+            self.refuse(kind, index, shown, format!("unknown label {}", excerpt(label)));
             return None;
         };
         let new_id = self.id_or_fresh(id, "a");
@@ -670,7 +710,7 @@ impl Builder {
     /// Adds a relation of role `role` (a name or id).
     pub(crate) fn link(&mut self, kind: &'static str, index: usize, id: Option<&str>, role: &str, from: &AnnId, to: &AnnId) -> bool {
         let Some(role_id) = self.role(role) else {
-            self.refuse(kind, index, id.map(str::to_owned), format!("unknown relation kind \"{role}\""));
+            self.refuse(kind, index, id.map(str::to_owned), format!("unknown relation kind {}", excerpt(role)));
             return false;
         };
         let rel_id = self.id_or_fresh(id, "r");
@@ -738,6 +778,17 @@ mod tests {
     fn megabytes_have_one_decimal() {
         assert_eq!(megabytes(50 * 1_048_576 + 300_000), "50.3");
         assert_eq!(megabytes(0), "0.0");
+    }
+
+    #[test]
+    fn an_excerpt_is_cut_on_a_code_point_with_an_ellipsis() {
+        assert_eq!(excerpt("Kyiv"), "\"Kyiv\"");
+        let sixty = "a".repeat(EXCERPT_CPS);
+        assert_eq!(excerpt(&sixty), format!("{sixty:?}"), "60 code points are quoted whole");
+        // Multi-byte characters across the cut: 59 ASCII, then 4-byte emoji and CJK.
+        let text = format!("{}👍習近平", "a".repeat(EXCERPT_CPS - 1));
+        assert_eq!(excerpt(&text), format!("\"{}👍\"… (63 code points)", "a".repeat(EXCERPT_CPS - 1)));
+        assert!(excerpt(&"習".repeat(100_000)).chars().count() < 90);
     }
 
     #[test]

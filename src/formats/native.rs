@@ -332,6 +332,21 @@ pub enum ImportError {
     DifferentDocument(String),
     /// A file in no format spantag reads.
     Unrecognised(String),
+    /// A file that is not UTF-8 text, whatever format its name says: where the first
+    /// byte that is not UTF-8 is.
+    NotUtf8 {
+        /// Byte offset of the first byte that is not UTF-8.
+        at: usize,
+        /// Whether the file starts with a UTF-16 byte order mark.
+        utf16: bool,
+    },
+}
+
+impl ImportError {
+    /// The error for bytes that `std::str::from_utf8` refused with `e`.
+    pub fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> ImportError {
+        ImportError::NotUtf8 { at: e.valid_up_to(), utf16: bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) }
+    }
 }
 
 impl std::fmt::Display for ImportError {
@@ -355,6 +370,11 @@ impl std::fmt::Display for ImportError {
                 write!(f, "the file is about a different document ({why}); open that document first, then import the file")
             }
             ImportError::Unrecognised(why) => write!(f, "spantag does not recognise the file's format: {why}"),
+            ImportError::NotUtf8 { at, utf16 } => write!(
+                f,
+                "the file is not UTF-8 text: the bytes at byte offset {at} are not UTF-8{}; save it as UTF-8 and import it again",
+                if *utf16 { " (it looks like UTF-16)" } else { "" }
+            ),
         }
     }
 }
@@ -811,7 +831,7 @@ fn item_checks(start: i64, end: i64, quote: &QuoteIn<'_>, created: &str, modifie
         }
     }
     if quote.exact != expected.exact {
-        return Err(format!("quote {:?} does not match the text at {start}..{end}, which is {:?}", quote.exact, expected.exact));
+        return Err(format!("quote {} does not match the text at {start}..{end}, which is {}", super::excerpt(&quote.exact), super::excerpt(expected.exact)));
     }
     if !expected.prefix.ends_with(&*quote.prefix) || !expected.suffix.starts_with(&*quote.suffix) {
         return Err(format!("the quote's context does not match the text around {start}..{end}"));

@@ -9,6 +9,11 @@
 //! Prodigy wants every span to start and end on token edges, and an annotation may
 //! start inside a word. So tokens are also split at every span edge — a span never
 //! straddles a token, and its character offsets survive exactly.
+//!
+//! The exported tokens are [`spacy_tokens`]: as in spaCy, `ws` is one space after
+//! a token, and any other whitespace (a line break, a paragraph break, a second
+//! space, a tab) is a whitespace token of its own, so that the tokens' texts, each
+//! followed by a space where `ws` is true, rebuild the text exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -30,7 +35,7 @@ pub struct Token {
     pub start: usize,
     /// One past the last code point.
     pub end: usize,
-    /// Whether whitespace follows it.
+    /// Whether whitespace follows it; in [`spacy_tokens`], exactly one space.
     pub ws: bool,
 }
 
@@ -90,6 +95,46 @@ pub fn tokens(text: &str, breaks: &BTreeSet<usize>) -> Vec<Token> {
     split
 }
 
+/// [`tokens`] as spaCy gives them, so that tokens and `ws` rebuild the text
+/// exactly: a single space after a token is its `ws`, and any other whitespace (a
+/// line break, a paragraph break, a second space, a tab, whitespace at the start)
+/// is a whitespace token of its own, split at the offsets in `breaks` too.
+pub fn spacy_tokens(text: &str, breaks: &BTreeSet<usize>) -> Vec<Token> {
+    let words = tokens(text, breaks);
+    let len = text.chars().count();
+    // The code point where each whitespace run starts is a space or not.
+    let is_space: Vec<bool> = text.chars().map(|c| c == ' ').collect();
+    let mut out: Vec<Token> = Vec::with_capacity(words.len() * 2);
+    let gap = |out: &mut Vec<Token>, mut from: usize, to: usize| {
+        if from >= to {
+            return;
+        }
+        if let Some(last) = out.last_mut().filter(|_| is_space[from]) {
+            last.ws = true;
+            from += 1;
+        }
+        if from >= to {
+            return;
+        }
+        let mut s = from;
+        for &b in breaks.range(from + 1..to) {
+            out.push(Token { start: s, end: b, ws: false });
+            s = b;
+        }
+        if s < to {
+            out.push(Token { start: s, end: to, ws: false });
+        }
+    };
+    let mut prev_end = 0;
+    for t in words {
+        gap(&mut out, prev_end, t.start);
+        out.push(Token { ws: false, ..t });
+        prev_end = t.end;
+    }
+    gap(&mut out, prev_end, len);
+    out
+}
+
 /// The first and last token (inclusive) inside `[start, end)`.
 fn token_range(toks: &[Token], start: usize, end: usize) -> (usize, usize) {
     let first = toks.partition_point(|t| t.start < start);
@@ -101,7 +146,7 @@ fn token_range(toks: &[Token], start: usize, end: usize) -> (usize, usize) {
 pub fn export(doc: &Document, set: &AnnotationSet) -> String {
     let text = doc.text();
     let breaks: BTreeSet<usize> = set.items().iter().flat_map(|a| [a.span.start(), a.span.end()]).collect();
-    let toks = tokens(text.as_str(), &breaks);
+    let toks = spacy_tokens(text.as_str(), &breaks);
     let token_json: Vec<Value> = toks
         .iter()
         .enumerate()

@@ -32,7 +32,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::native::{quote, ImportError, Imported};
-use super::{as_offset, parse_json, Builder, FileIds, Format, Holds};
+use super::{as_offset, excerpt, invalid_range, parse_json, Builder, FileIds, Format, Holds};
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -242,7 +242,11 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         };
         let (start, end) = match locate(b.doc(), target) {
             Ok(range) => range,
-            Err(why) => {
+            Err(Miss::Invalid(why)) => {
+                b.refuse("annotation", index, shown, why);
+                continue;
+            }
+            Err(Miss::Misfit(why)) => {
                 b.misfit("annotation", index, shown, why);
                 continue;
             }
@@ -261,7 +265,7 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
                     Some((k, v)) => {
                         b.attr("attribute", index, Some(id.as_str()), &id, k.trim(), v.trim());
                     }
-                    None => b.refuse("attribute", index, Some(id.to_string()), format!("\"{value}\" is not key=value")),
+                    None => b.refuse("attribute", index, Some(id.to_string()), format!("{} is not key=value", excerpt(value))),
                 },
                 Some("commenting" | "describing") => {
                     b.note("note", index, Some(id.as_str()), &id, value);
@@ -318,8 +322,18 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
     b.finish(true)
 }
 
+/// Why a target's selectors give no range of the text.
+enum Miss {
+    /// The selectors give no range in any text (a start after the end, a missing
+    /// number): the item's fault, whatever the document.
+    Invalid(String),
+    /// The range or the quote does not fit this text: if no span of a file fits, the
+    /// file is about another document.
+    Misfit(String),
+}
+
 /// The code point range a target's selectors give, checked against the text.
-fn locate(doc: &Document, target: &Value) -> Result<(usize, usize), String> {
+fn locate(doc: &Document, target: &Value) -> Result<(usize, usize), Miss> {
     let selectors = many(target.get("selector"));
     let quote = selectors.iter().find(|s| has_type(s, "TextQuoteSelector"));
     let position = selectors.iter().find(|s| has_type(s, "TextPositionSelector"));
@@ -327,14 +341,14 @@ fn locate(doc: &Document, target: &Value) -> Result<(usize, usize), String> {
     let text = doc.text();
     if let Some(p) = position {
         let (Some(start), Some(end)) = (p.get("start").and_then(as_offset), p.get("end").and_then(as_offset)) else {
-            return Err("its TextPositionSelector has no whole-number start and end".into());
+            return Err(Miss::Invalid("its TextPositionSelector has no whole-number start and end".into()));
         };
-        if start < 0 || end <= start {
-            return Err(format!("its position {start}..{end} is not a range"));
+        if let Some(why) = invalid_range(start, end) {
+            return Err(Miss::Invalid(why));
         }
         let (start, end) = (start as usize, end as usize);
         let Some(exact) = exact else {
-            return if end <= text.len_cp() { Ok((start, end)) } else { Err(format!("end {end} is past the end of the text ({} code points)", text.len_cp())) };
+            return if end <= text.len_cp() { Ok((start, end)) } else { Err(Miss::Misfit(format!("end {end} is past the end of the text ({} code points)", text.len_cp()))) };
         };
         // Recogito and Hypothesis count UTF-16 code units: the numbers are read both
         // ways, and a reading counts if its slice is the quote.
@@ -360,18 +374,30 @@ fn locate(doc: &Document, target: &Value) -> Result<(usize, usize), String> {
                     std::cmp::Ordering::Greater => Ok((start, end)),
                     std::cmp::Ordering::Less => Ok((s, e)),
                     std::cmp::Ordering::Equal if ours => Ok((start, end)),
-                    std::cmp::Ordering::Equal => Err(format!(
-                        "its position {start}..{end} gives its quote {exact:?} both as code points ({start}..{end}) and as UTF-16 code units ({s}..{e} in code points), and its prefix and suffix do not say which"
-                    )),
+                    std::cmp::Ordering::Equal => Err(Miss::Misfit(format!(
+                        "its position {start}..{end} gives its quote {} both as code points ({start}..{end}) and as UTF-16 code units ({s}..{e} in code points), and its prefix and suffix do not say which",
+                        excerpt(exact)
+                    ))),
                 }
             }
+            // Past the end in code points and in UTF-16 code units: no text to compare.
+            (false, None) if end > text.len_utf16() => {
+                Err(Miss::Misfit(format!("its position {start}..{end} is past the end of the text ({} code points)", text.len_cp())))
+            }
             (false, None) => {
-                let actual = text.slice(start, end.min(text.len_cp()).max(start)).unwrap_or("");
-                Err(format!("its quote {exact:?} does not match the document at {start}..{end}, which is {actual:?}"))
+                // What the numbers give, read as code points or, past the end in code
+                // points, as UTF-16 code units.
+                let (reading, actual) = match as_utf16 {
+                    Some((s, e)) if end > text.len_cp() => (format!(", read as UTF-16 code units ({s}..{e} in code points),"), text.slice(s, e).unwrap_or("")),
+                    _ => (String::new(), text.slice(start, end.min(text.len_cp()).max(start)).unwrap_or("")),
+                };
+                Err(Miss::Misfit(format!("its quote {} does not match the document at {start}..{end}{reading} which is {}", excerpt(exact), excerpt(actual))))
             }
         };
     }
-    let exact = exact.filter(|e| !e.is_empty()).ok_or("its target has neither a TextPositionSelector nor a TextQuoteSelector")?;
+    let exact = exact
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| Miss::Invalid("its target has neither a TextPositionSelector nor a TextQuoteSelector".into()))?;
     let q = quote.expect("exact came from the quote");
     let (prefix, suffix) = (text_of(q, "prefix").unwrap_or(""), text_of(q, "suffix").unwrap_or(""));
     let s = text.as_str();
@@ -379,8 +405,8 @@ fn locate(doc: &Document, target: &Value) -> Result<(usize, usize), String> {
     let fitting: Vec<usize> = hits.iter().copied().filter(|&i| s[..i].ends_with(prefix) && s[i + exact.len()..].starts_with(suffix)).collect();
     let chosen = match (fitting.as_slice(), hits.as_slice()) {
         ([one], _) | ([], [one]) => *one,
-        ([], []) => return Err(format!("its quote {exact:?} is not in the document")),
-        _ => return Err(format!("its quote {exact:?} is in the document {} times, and its context does not say which", hits.len())),
+        ([], []) => return Err(Miss::Misfit(format!("its quote {} is not in the document", excerpt(exact)))),
+        _ => return Err(Miss::Misfit(format!("its quote {} is in the document {} times, and its context does not say which", excerpt(exact), hits.len()))),
     };
     let start = text.cp_of_byte(chosen).expect("match_indices gives char boundaries");
     Ok((start, start + exact.chars().count()))
