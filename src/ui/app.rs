@@ -595,11 +595,11 @@ fn import_dialog(p: &PendingImport, state: &AppState, ondecide: impl Fn(Option<I
     let refused_note = (refused > 0).then(|| format!(" {refused} item{} in the file will be refused; you will see why.", plural(refused)));
     // What is stored for the file's document (when it is another one).
     let saved = match &p.stored {
-        storage::StoredWork::Work { annotations, .. } if !annotations.is_empty() => Some(annotations.len()),
+        Some(storage::StoredWork::Work { annotations, .. }) if !annotations.is_empty() => Some(annotations.len()),
         _ => None,
     };
     let unreadable = match &p.stored {
-        storage::StoredWork::Unreadable { why, kept } => Some(format!(" The data stored for it in this browser could not be read ({why}). {}", storage::kept_message(kept))),
+        Some(storage::StoredWork::Unreadable { why, kept }) => Some(format!(" The data stored for it in this browser could not be read ({why}). {}", storage::kept_message(kept))),
         _ => None,
     };
     html! {
@@ -680,15 +680,17 @@ struct Current {
 /// file at once when there is nothing to replace or merge with.
 async fn offer_import(imported: native::Imported, file_name: String, current: Current, dispatch: Callback<Msg>) {
     let same = imported.document.id() == current.doc_id;
-    let stored = match &current.kv {
-        Some(kv) if !same => storage::stored_work(kv.as_ref(), imported.document.id(), &current.schema, dom::now_ms()).await,
-        _ => storage::StoredWork::Nothing,
-    };
-    let direct = current.empty && same;
-    dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name, stored })));
-    if direct {
+    let doc_id = imported.document.id().to_owned();
+    let looked_up = (!same).then(|| current.kv.clone());
+    let stored = if looked_up.is_some() { None } else { Some(storage::StoredWork::Nothing) };
+    dispatch.emit(Msg::ImportRead(Rc::new(PendingImport { imported, file_name, stored, chosen: None })));
+    match looked_up {
+        // The dialog is up; the lookup follows (a choice made before it ends waits).
+        Some(Some(kv)) => dispatch.emit(Msg::ImportStored(storage::stored_work(kv.as_ref(), &doc_id, &current.schema, dom::now_ms()).await)),
+        Some(None) => dispatch.emit(Msg::ImportStored(storage::StoredWork::Nothing)),
         // Nothing to replace or merge with: no need to ask.
-        dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace)));
+        None if current.empty => dispatch.emit(Msg::ImportDecide(Some(ImportMode::Replace))),
+        None => {}
     }
 }
 

@@ -68,7 +68,12 @@ pub struct PendingImport {
     pub file_name: String,
     /// What this browser holds for the file's document, when that is not the open
     /// one: opening the file merges into it or replaces it, as the person chooses.
-    pub stored: StoredWork,
+    /// `None` while it is being looked up (after the dialog is shown, so that the
+    /// lookup does not delay it).
+    pub stored: Option<StoredWork>,
+    /// A choice made before the lookup ended, applied when it ends unless the lookup
+    /// finds saved work, which is then asked about first.
+    pub chosen: Option<ImportMode>,
 }
 
 /// The whole UI state.
@@ -252,6 +257,8 @@ pub enum Msg {
     ImportFailed(String),
     /// The person chose how to apply the pending import (`None`: cancel).
     ImportDecide(Option<ImportMode>),
+    /// What is stored for the pending import's document (see [`PendingImport::stored`]).
+    ImportStored(StoredWork),
 }
 
 impl AppState {
@@ -397,7 +404,7 @@ impl AppState {
         let mut details: Vec<String> = imported.refused.iter().map(ItemRefusal::to_string).collect();
         let same_doc = imported.document.id() == self.doc.id();
         // The work the file meets: this document's, or what is stored for the file's.
-        let (base, base_revision) = match &pending.stored {
+        let (base, base_revision) = match pending.stored.as_ref().unwrap_or(&StoredWork::Nothing) {
             _ if same_doc => (Some(self.anns.clone()), self.revision),
             StoredWork::Work { annotations, revision } => (Some(annotations.clone()), Some(*revision)),
             StoredWork::Nothing | StoredWork::Unreadable { .. } => (None, None),
@@ -456,7 +463,7 @@ impl AppState {
         details.extend(filled.into_iter().map(|f| format!("filled in: {f}")));
         details.extend(conflicts.iter().map(|c| format!("kept: {c}")));
         let unreadable = match &pending.stored {
-            StoredWork::Unreadable { why, kept } if !same_doc => {
+            Some(StoredWork::Unreadable { why, kept }) if !same_doc => {
                 Some(format!("The data stored for “{}” could not be read ({why}). {}", self.doc.title(), kept_message(kept)))
             }
             _ => None,
@@ -874,7 +881,29 @@ impl Reducible for AppState {
                         next.notice = Some(Notice::info("Import cancelled; nothing was changed."));
                         Rc::new(next)
                     }
+                    // Chosen before the lookup of the stored work ended: wait for it.
+                    Some(mode) if pending.stored.is_none() => {
+                        next.pending_import = Some(Rc::new(PendingImport { chosen: Some(mode), ..(*pending).clone() }));
+                        Rc::new(next)
+                    }
                     Some(mode) => Rc::new(next.import(&pending, mode)),
+                }
+            }
+            Msg::ImportStored(stored) => {
+                let Some(pending) = self.pending_import.clone().filter(|p| p.stored.is_none()) else {
+                    return self;
+                };
+                let has_work = matches!(&stored, StoredWork::Work { annotations, .. } if !annotations.is_empty());
+                let chosen = pending.chosen;
+                let pending = PendingImport { stored: Some(stored), chosen: None, ..(*pending).clone() };
+                let mut next = (*self).clone();
+                // Saved work found after a choice: the choice did not know of it, so ask.
+                match chosen.filter(|_| !has_work) {
+                    Some(mode) => Rc::new(next.import(&pending, mode)),
+                    None => {
+                        next.pending_import = Some(Rc::new(pending));
+                        Rc::new(next)
+                    }
                 }
             }
         }
@@ -944,7 +973,7 @@ mod tests {
         file_set.apply(Action::SetNote { id: AnnId::new("z").unwrap(), note: "from the file".into(), at: Timestamp(2) }).unwrap();
         let json = native::export(&s.doc, &file_set);
         let imported = native::import(&json, &Schema::news()).unwrap();
-        let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into(), stored: StoredWork::Nothing });
+        let pending = Rc::new(PendingImport { imported, file_name: "x.spantag.json".into(), stored: Some(StoredWork::Nothing), chosen: None });
         let s = s.reduce(Msg::ImportRead(pending));
         let cancelled = s.clone().reduce(Msg::ImportDecide(None));
         assert_eq!(cancelled.anns.len(), 1);
@@ -976,7 +1005,8 @@ mod tests {
         let pending = Rc::new(PendingImport {
             imported,
             file_name: "x.json".into(),
-            stored: StoredWork::Work { annotations: Rc::new(stored.clone()), revision: 7 },
+            stored: Some(StoredWork::Work { annotations: Rc::new(stored.clone()), revision: 7 }),
+            chosen: None,
         });
         let s = state().reduce(tag("Actor", 40, 58, "a")).reduce(Msg::ImportRead(pending));
         let merged = s.clone().reduce(Msg::ImportDecide(Some(ImportMode::Merge)));
@@ -993,9 +1023,23 @@ mod tests {
         assert!(text.contains("replacing the 2 saved for it"), "{text}");
         // Nothing stored for it: the file's work opens as it is, as a first write.
         let imported = native::import(&native::export(&x, &file), &Schema::news()).unwrap();
-        let fresh = state().reduce(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: "x.json".into(), stored: StoredWork::Nothing })));
+        let fresh = state().reduce(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: "x.json".into(), stored: Some(StoredWork::Nothing), chosen: None })));
         let opened = fresh.reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
         assert_eq!((*opened.anns == file, opened.revision), (true, None));
+        // The dialog is shown before the lookup ends. A choice made before it ends
+        // waits for it: applied if nothing is stored, asked again if work is.
+        let read = |s: Rc<AppState>| {
+            let imported = native::import(&native::export(&x, &file), &Schema::news()).unwrap();
+            s.reduce(Msg::ImportRead(Rc::new(PendingImport { imported, file_name: "x.json".into(), stored: None, chosen: None })))
+        };
+        let early = read(state()).reduce(Msg::ImportDecide(Some(ImportMode::Replace)));
+        assert!(early.pending_import.is_some() && early.doc.id() != x.id(), "nothing opens before the lookup ends");
+        let opened = early.clone().reduce(Msg::ImportStored(StoredWork::Nothing));
+        assert!(opened.pending_import.is_none() && *opened.anns == file);
+        let asked = early.reduce(Msg::ImportStored(StoredWork::Work { annotations: Rc::new(stored.clone()), revision: 7 }));
+        let pending = asked.pending_import.as_ref().expect("asked again, now knowing of the saved work");
+        assert!(matches!(pending.stored, Some(StoredWork::Work { .. })) && pending.chosen.is_none());
+        assert_ne!(asked.doc.id(), x.id());
     }
 
     #[test]
