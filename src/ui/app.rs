@@ -267,8 +267,7 @@ pub fn App(props: &AppProps) -> Html {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             input.set_value("");
-            let current = Current { doc_id: state.doc.id().to_owned(), empty: state.anns.is_empty(), kv: kv.clone(), schema: state.anns.schema().clone() };
-            start_import(file, current, dispatch.clone());
+            start_import(file, Current::of(&state, kv.clone()), dispatch.clone());
         })
     };
 
@@ -376,7 +375,7 @@ pub fn App(props: &AppProps) -> Html {
             Ok(imported) => wasm_bindgen_futures::spawn_local(offer_import(
                 imported,
                 file_name,
-                Current { doc_id: state.doc.id().to_owned(), empty: state.anns.is_empty(), kv: kv.clone(), schema: state.anns.schema().clone() },
+                Current::of(&state, kv.clone()),
                 dispatch.clone(),
             )),
         })
@@ -672,6 +671,12 @@ struct Current {
     kv: Option<Rc<IdbStore>>,
     /// The schema imports are checked against.
     schema: Rc<crate::model::Schema>,
+}
+
+impl Current {
+    fn of(state: &AppState, kv: Option<Rc<IdbStore>>) -> Current {
+        Current { doc_id: state.doc.id().to_owned(), empty: state.anns.is_empty(), kv, schema: state.anns.schema().clone() }
+    }
 }
 
 /// Offers a file read for import: looks up what is stored for the file's document
