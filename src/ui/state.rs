@@ -13,6 +13,7 @@ use crate::formats::native::Imported;
 use crate::formats::ItemRefusal;
 use crate::model::document::Block;
 use crate::model::merge::merge;
+use crate::model::schema::RoleDef;
 use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Refusal, Relation, Span, Timestamp};
 use crate::storage::{kept_message, StoredWork};
 
@@ -323,14 +324,23 @@ impl AppState {
         let Some(from) = self.selected_annotation().cloned() else { return self };
         let Some(def) = self.anns.schema().role(role).cloned() else { return self };
         let mut next = (*self).clone();
-        let id = next.fresh_id('r');
-        let link = Action::Link(Relation { id, kind: role.to_owned(), from: from.id.clone(), to });
-        let action = match next.anns.relations_from(&from.id).find(|r| r.kind == role && def.single) {
-            Some(old) => Action::Batch(vec![Action::Unlink { id: old.id.clone() }, link]),
-            None => link,
-        };
+        let mut actions = next.fill_slot(&def, &from.id, to);
+        let action = if actions.len() == 1 { actions.remove(0) } else { Action::Batch(actions) };
         next.armed = None;
         Rc::new(next).edit_or_notice(&format!("Filling {}", def.name), action)
+    }
+
+    /// The actions that fill slot `def` of `from` with `to`: a link, after the removal
+    /// of the slot's earlier value if it takes one value.
+    fn fill_slot(&mut self, def: &RoleDef, from: &AnnId, to: AnnId) -> Vec<Action> {
+        let id = self.fresh_id('r');
+        let mut actions: Vec<Action> = if def.single {
+            self.anns.relations_from(from).filter(|r| r.kind == def.id).map(|r| Action::Unlink { id: r.id.clone() }).collect()
+        } else {
+            Vec::new()
+        };
+        actions.push(Action::Link(Relation { id, kind: def.id.clone(), from: from.clone(), to }));
+        actions
     }
 
     /// Marks the selected actor and `other` as the same actor (one entity).
@@ -492,6 +502,16 @@ fn target_of(action: &Action) -> Option<AnnId> {
     }
 }
 
+/// "1 link", "2 links".
+fn links_count(n: usize) -> String {
+    format!("{n} link{}", plural(n))
+}
+
+/// "was removed" for one, "were removed" for more.
+fn removed(n: usize) -> &'static str {
+    if n == 1 { "was removed" } else { "were removed" }
+}
+
 /// "s" unless `n == 1`.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -523,14 +543,9 @@ impl Reducible for AppState {
                     let label = def.to.first().cloned().unwrap_or(label);
                     let ann = Annotation::new(id.clone(), label, span, at);
                     let mut next = (*self).clone();
-                    let rel = next.fresh_id('r');
                     next.armed = None;
                     let mut batch = vec![Action::Add(ann)];
-                    // A single-value slot's earlier value gives way, as when it is picked.
-                    if def.single {
-                        batch.extend(next.anns.relations_from(&from).filter(|r| r.kind == def.id).map(|r| Action::Unlink { id: r.id.clone() }));
-                    }
-                    batch.push(Action::Link(Relation { id: rel, kind: def.id.clone(), from, to: id }));
+                    batch.extend(next.fill_slot(&def, &from, id));
                     return Rc::new(next).edit_or_notice(&format!("Filling {}", def.name), Action::Batch(batch));
                 }
                 if let Some(existing) = self.anns.find_duplicate(span, &label) {
@@ -564,7 +579,7 @@ impl Reducible for AppState {
                         next.notice = (lost > 0 || left).then(|| {
                             let mut what = Vec::new();
                             if lost > 0 {
-                                what.push(format!("{lost} link{} that did not fit a {label} {} removed", plural(lost), if lost == 1 { "was" } else { "were" }));
+                                what.push(format!("{} that did not fit a {label} {}", links_count(lost), removed(lost)));
                             }
                             if left {
                                 what.push("it left its entity".to_owned());
@@ -673,9 +688,9 @@ impl Reducible for AppState {
                 let lost = links.saturating_sub(next.anns.relations().len());
                 if lost > 0 {
                     Rc::make_mut(&mut next).notice = Some(Notice::info(format!(
-                        "The entity had no other mention, so it ended, and {lost} link{} to it {} removed. Ctrl+Z undoes it.",
-                        plural(lost),
-                        if lost == 1 { "was" } else { "were" }
+                        "The entity had no other mention, so it ended, and {} to it {}. Ctrl+Z undoes it.",
+                        links_count(lost),
+                        removed(lost)
                     )));
                 }
                 next
