@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of every fuzz target from tests/fixtures/ into fuzz/corpus/<target>/.
+"""Writes the seed corpus of every fuzz target from crates/core/tests/fixtures/ into fuzz/corpus/<target>/.
 Idempotent: seeds are named after their content's hash."""
 import hashlib, json, os, pathlib, sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-fx = root / "tests" / "fixtures"
+fx = root / "crates" / "core" / "tests" / "fixtures"
 out = root / "fuzz" / "corpus"
 
 def put(target, data):

@@ -1,13 +1,12 @@
 //! spantag: a span annotator for news, built as a Rust → WebAssembly widget.
 //!
 //! # Brief overview
-//! - [`model`] is the pure core: the document, labels as data, annotations with
-//!   half-open **code point** spans, the one `apply` through which state changes,
-//!   segmentation into render runs, and the offset conversions. It uses no web API
-//!   and is tested natively.
-//! - [`formats`] turns the model into files and back (the native JSON format).
-//! - [`storage`] keeps work in the browser behind the [`storage::Store`] trait.
-//! - [`ui`] holds thin yew components over the model.
+//! - The core crate, `spantag-core`, holds everything that is not the web page and
+//!   is tested natively: [`model`], [`formats`], the storage protocol ([`storage`],
+//!   re-exported here) and the editing session. It depends on no web API.
+//! - [`storage`] adds the browser's stores to the protocol: IndexedDB
+//!   ([`storage::idb`]) and `localStorage` ([`storage::browser`]).
+//! - [`ui`] holds thin yew components over the core.
 //!
 //! The hard part, everywhere: offsets. The model and the native format count
 //! Unicode scalar values; the DOM counts UTF-16 code units and Rust `str` counts
@@ -15,7 +14,7 @@
 //! `ui::dom`.
 #![deny(missing_docs)]
 
-pub mod formats;
-pub mod model;
+pub use spantag_core::{formats, model};
+
 pub mod storage;
 pub mod ui;

@@ -228,7 +228,7 @@ fn case_05_duplicate_ids_and_duplicate_keys_are_clear_errors() {
 //    data untouched: the storage tests and e2e/tests/hostile.test.mjs check that part).
 #[test]
 fn case_06_older_version_migrates_newer_is_refused() {
-    let v1 = include_str!("fixtures/v1/seed.spantag.json");
+    let v1 = include_str!("../crates/core/tests/fixtures/v1/seed.spantag.json");
     let back = import(v1, &Schema::news()).unwrap();
     assert_eq!(back.version, 1);
     assert_eq!(back.annotations.len(), 7);

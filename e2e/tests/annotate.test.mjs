@@ -161,7 +161,7 @@ test('import into a fresh profile shows the same list; a corrupt file changes no
   // A real version 1 export (from spantag's first release) imports and migrates.
   const old = await openProfile();
   page = await openPage(old.context, server.url);
-  const v1 = fs.readFileSync(new URL('../../tests/fixtures/v1/seed.spantag.json', import.meta.url), 'utf8');
+  const v1 = fs.readFileSync(new URL('../../crates/core/tests/fixtures/v1/seed.spantag.json', import.meta.url), 'utf8');
   await importFile(page, 'seed.spantag.json', v1);
   await page.waitForSelector('article mark');
   assert.equal((await listEntries(page)).length, 7);

@@ -79,7 +79,7 @@ test('formats menu: the worker loads on first use, exports W3C and brat, imports
   assert.match(await notice(page), /^Exported .*\.brat\.zip as brat standoff \(zip\)\./);
 
   // doccano (a real export, another text): read in the worker, opened after asking.
-  const doccano = fs.readFileSync(new URL('../../tests/fixtures/doccano/news.jsonl', import.meta.url));
+  const doccano = fs.readFileSync(new URL('../../crates/core/tests/fixtures/doccano/news.jsonl', import.meta.url));
   await page.getByLabel('Import other format').setInputFiles({ name: 'news.jsonl', mimeType: 'application/jsonl', buffer: doccano });
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
@@ -104,7 +104,7 @@ test('a file no format reads is refused whole, with the reason, and nothing chan
   await page.locator('.notice.error').waitFor();
   assert.match(await notice(page), /Import failed, nothing was changed: notes\.txt: spantag does not recognise the file's format/);
   // A W3C file about another text: read in the worker, refused as a different document.
-  const w3c = fs.readFileSync(new URL('../../tests/fixtures/w3c/news.jsonld', import.meta.url));
+  const w3c = fs.readFileSync(new URL('../../crates/core/tests/fixtures/w3c/news.jsonld', import.meta.url));
   await page.getByLabel('Import other format').setInputFiles({ name: 'news.jsonld', mimeType: 'application/ld+json', buffer: w3c });
   await page.waitForFunction(() => /different document/.test(document.querySelector('.notice.error p')?.textContent || ''));
   assert.deepEqual(await listEntries(page), []);

@@ -10,5 +10,5 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else { return };
     let name = ["news.brat.zip", "news.ann", "news.zip"][usize::from(pick) % 3];
     let current = common::current();
-    common::check(common::SCHEMA.with(|s| spantag::formats::brat::import(bytes, name, s, &current)), false);
+    common::check(common::SCHEMA.with(|s| spantag_core::formats::brat::import(bytes, name, s, &current)), false);
 });

@@ -3,8 +3,8 @@
 // keeps its invariants, and its native export must read back.
 use std::rc::Rc;
 
-use spantag::formats::native::{self, ImportError, Imported};
-use spantag::model::{Document, Schema};
+use spantag_core::formats::native::{self, ImportError, Imported};
+use spantag_core::model::{Document, Schema};
 
 thread_local! {
     pub static SCHEMA: Rc<Schema> = Schema::news();

@@ -8,5 +8,5 @@ mod common;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let current = common::current();
-    common::check(common::SCHEMA.with(|s| spantag::formats::doccano::import(text, s, &current)), false);
+    common::check(common::SCHEMA.with(|s| spantag_core::formats::doccano::import(text, s, &current)), false);
 });

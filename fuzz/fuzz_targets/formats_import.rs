@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let name = NAMES[usize::from(pick) % NAMES.len()];
     let current = common::current();
     let native = name.ends_with(".spantag.json");
-    let result = common::SCHEMA.with(|s| spantag::formats::import(bytes, name, s, &current));
+    let result = common::SCHEMA.with(|s| spantag_core::formats::import(bytes, name, s, &current));
     let _ = native; // the native importer has its own, lossless, target
     common::check(result, false);
 });

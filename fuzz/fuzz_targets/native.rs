@@ -8,5 +8,5 @@ mod common;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    common::check(common::SCHEMA.with(|s| spantag::formats::native::import(text, s)), true);
+    common::check(common::SCHEMA.with(|s| spantag_core::formats::native::import(text, s)), true);
 });

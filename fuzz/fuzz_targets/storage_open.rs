@@ -8,9 +8,9 @@
 //! reaches the payload parser behind the checksum.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use spantag::model::document::content_id;
-use spantag::model::Document;
-use spantag::storage::{self, MemoryStore, Record, Store};
+use spantag_core::model::document::content_id;
+use spantag_core::model::Document;
+use spantag_core::storage::{self, MemoryStore, Record, Store};
 
 #[path = "common.rs"]
 mod common;

@@ -10,7 +10,7 @@
 //! - either → `{id, error}` when the whole request fails (`error` is a sentence).
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use spantag::formats::{self, Format};
+use spantag_core::formats::{self, Format};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

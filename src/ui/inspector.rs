@@ -49,8 +49,7 @@ fn label_class(anns: &AnnotationSet, label: &str) -> String {
 /// "Code points 10–15 · 1 character": the span in the model's unit, and its length as
 /// a reader counts characters (grapheme clusters: a flag or a family emoji is one).
 fn meta_line(doc: &Document, a: &Annotation) -> String {
-    use unicode_segmentation::UnicodeSegmentation;
-    let n = doc.text().slice(a.span.start(), a.span.end()).map_or(a.span.len_cp(), |q| q.graphemes(true).count());
+    let n = doc.text().slice(a.span.start(), a.span.end()).map_or(a.span.len_cp(), crate::model::offsets::grapheme_len);
     format!("Code points {}–{} · {n} character{}", a.span.start(), a.span.end(), plural(n))
 }
 

@@ -6,7 +6,7 @@ use super::sync::rebase;
 use super::*;
 use crate::model::{Action, AnnId, Annotation, Span, Timestamp};
 
-const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+const SEED: &str = include_str!("../../../../seeds/000_b394ad186b713fdd.txt");
 
 fn seed() -> Document {
     Document::from_text(SEED)

@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use spantag::formats::native;
-use spantag::model::Schema;
+use spantag_core::formats::native;
+use spantag_core::model::Schema;
 
 const RUNS: usize = 7;
 

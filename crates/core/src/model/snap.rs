@@ -277,7 +277,7 @@ fn cluster_after(s: &str, pos: Pos) -> Option<Cluster> {
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+    const SEED: &str = include_str!("../../../../seeds/000_b394ad186b713fdd.txt");
 
     #[test]
     fn cluster_boundaries_of_imported_offsets() {

@@ -4,8 +4,8 @@
 //! `unicode_segmentation` and applies the rules to the list of clusters.
 
 use proptest::prelude::*;
-use spantag::model::offsets::IndexedText;
-use spantag::model::snap::{snap_selection, SnapMode};
+use spantag_core::model::offsets::IndexedText;
+use spantag_core::model::snap::{snap_selection, SnapMode};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// One piece of text, with many word boundaries: letters, apostrophes and hyphens, spaces of

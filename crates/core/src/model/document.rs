@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(blocks(SEED), blocks_reference(SEED));
     }
 
-    const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+    const SEED: &str = include_str!("../../../../seeds/000_b394ad186b713fdd.txt");
 
     #[test]
     fn seed_title_slug_and_id_are_stable() {

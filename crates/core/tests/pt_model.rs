@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Entity, Relation, Schema, Span, Timestamp};
+use spantag_core::model::{Action, AnnId, Annotation, AnnotationSet, Entity, Relation, Schema, Span, Timestamp};
 
 const LEN: usize = 60;
 const LABELS: [&str; 4] = ["Actor", "Event", "Claim", "Cue"];
@@ -110,10 +110,10 @@ proptest! {
 }
 
 /// A 60-code-point text in five blocks (paragraphs, one a heading), with emoji.
-fn blocks_of_text() -> Vec<spantag::model::document::Block> {
+fn blocks_of_text() -> Vec<spantag_core::model::document::Block> {
     let text = "One 🇺🇸 two.\n\nFour\n\nSix 日本 é.\n\nEight nine.\n\nTen eleven xx yzw";
     assert_eq!(text.chars().count(), LEN);
-    spantag::model::Document::new("t", text).blocks()
+    spantag_core::model::Document::new("t", text).blocks()
 }
 
 proptest! {
@@ -123,7 +123,7 @@ proptest! {
     /// its undo), the result equals computing every block from scratch.
     #[test]
     fn pt_marks_after_an_edit_equal_marks_from_scratch(ops in prop::collection::vec(op(), 1..40)) {
-        use spantag::ui::article::{item_lanes, marks_after_edit, marks_by_block};
+        use spantag_core::model::marks::{item_lanes, marks_after_edit, marks_by_block};
         let blocks = blocks_of_text();
         let mut set = AnnotationSet::new(LEN, Schema::news());
         let mut marks = marks_by_block(&blocks, &set);

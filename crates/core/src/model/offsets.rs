@@ -19,6 +19,13 @@ pub fn cp_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// The length of `s` as a reader counts characters: extended grapheme clusters (a
+/// flag, a family emoji or a letter with its combining accent is one).
+pub fn grapheme_len(s: &str) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
+    s.graphemes(true).count()
+}
+
 /// Number of UTF-16 code units in `s`.
 ///
 /// Runs in O(n) time.
@@ -331,7 +338,7 @@ fn utf16_to_cp_from(
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+    const SEED: &str = include_str!("../../../../seeds/000_b394ad186b713fdd.txt");
 
     /// Texts that cover every width: 1-byte, 2-byte, 3-byte and 4-byte (surrogate pair) chars,
     /// combining marks and multi-code-point emoji.

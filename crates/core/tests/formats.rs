@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 use serde_json::Value;
-use spantag::formats::native::{ImportError, Imported};
-use spantag::formats::{self, brat, Format};
-use spantag::model::offsets::{cp_len, slice_cp};
-use spantag::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Relation, Schema, Span, Timestamp};
+use spantag_core::formats::native::{ImportError, Imported};
+use spantag_core::formats::{self, brat, Format};
+use spantag_core::model::offsets::{cp_len, slice_cp};
+use spantag_core::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Relation, Schema, Span, Timestamp};
 
 /// Emoji (a flag, a ZWJ family), CJK, a combining accent, a paragraph break.
 const TEXT: &str = "Zelenskyy 🇺🇦 met 習近平 in Kyiv; the cafe\u{301} owner said talks failed.\n\n\

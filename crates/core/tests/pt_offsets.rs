@@ -4,7 +4,7 @@
 //! offset of the text and past its end.
 
 use proptest::prelude::*;
-use spantag::model::offsets::{
+use spantag_core::model::offsets::{
     cp_len, cp_to_utf16, cp_to_utf8, slice_cp, utf16_len, utf16_to_cp, utf8_to_cp, Bias,
     IndexedText, CHECKPOINT_CPS,
 };

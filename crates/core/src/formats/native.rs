@@ -843,7 +843,7 @@ fn item_checks(start: i64, end: i64, quote: &QuoteIn<'_>, created: &str, modifie
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!("../../seeds/000_b394ad186b713fdd.txt");
+    const SEED: &str = include_str!("../../../../seeds/000_b394ad186b713fdd.txt");
 
     fn ann(id: &str, label: &str, start: usize, end: usize) -> Annotation {
         let mut a = Annotation::new(AnnId::new(id).unwrap(), label, Span::new(start, end, usize::MAX).unwrap(), Timestamp(1_700_000_000_000));

@@ -10,6 +10,7 @@ pub mod annotation;
 pub mod document;
 pub mod frames;
 pub mod label;
+pub mod marks;
 pub mod merge;
 pub mod offsets;
 pub mod schema;
