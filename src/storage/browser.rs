@@ -69,4 +69,8 @@ impl Store for BrowserStore {
         }
         Ok(keys)
     }
+
+    fn remove(&mut self, key: &str) -> Result<(), StoreError> {
+        storage()?.remove_item(key).map_err(|e| classify(&e))
+    }
 }

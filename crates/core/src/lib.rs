@@ -7,7 +7,10 @@
 //! - [`formats`] turns the model into files and back: the native JSON format and the
 //!   formats of the other tools.
 //! - [`storage`] is the storage protocol over the [`storage::Kv`] trait: records with
-//!   revisions and checksums, compare-and-swap writes, backups, rebasing across tabs.
+//!   revisions and checksums, compare-and-swap writes, backups, rebasing across tabs,
+//!   and the journal that keeps unsaved edits through a closed tab.
+//! - [`session`] is the editing session of one open document: history, the edit
+//!   builders, and the [`session::Saver`] that drives the storage protocol.
 //!
 //! This crate depends on no web API (no yew, web-sys, gloo, js-sys or wasm-bindgen),
 //! so that all of it is tested natively; the web app in the root package adds the
@@ -21,4 +24,5 @@
 
 pub mod formats;
 pub mod model;
+pub mod session;
 pub mod storage;

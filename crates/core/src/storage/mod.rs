@@ -27,6 +27,7 @@
 
 
 
+pub mod journal;
 pub mod sync;
 
 use std::cell::RefCell;
@@ -108,6 +109,11 @@ pub trait Store {
     /// # Errors
     /// A [`StoreError`] if the store cannot be read.
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// Removes `key` (nothing happens if it is absent).
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store cannot be written.
+    fn remove(&mut self, key: &str) -> Result<(), StoreError>;
 }
 
 /// The outcome of a compare-and-swap write.
@@ -200,6 +206,11 @@ impl Store for MemoryStore {
 
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         Ok(self.map.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), StoreError> {
+        self.map.borrow_mut().remove(key);
+        Ok(())
     }
 }
 
@@ -447,6 +458,9 @@ pub struct Opened {
     pub write_blocked: bool,
     /// The key of the damaged copy kept aside, if one was made.
     pub damaged_key: Option<String>,
+    /// The unsaved changes of closed tabs, replayed from their journals onto
+    /// `annotations`: to be saved.
+    pub recovered: journal::Replayed,
 }
 
 /// A short list of refusals for a message: the first three, then a count.
@@ -458,9 +472,33 @@ pub fn describe(refused: &[ItemRefusal]) -> String {
     parts.join("; ")
 }
 
-/// Opens the document last worked on, or `seed` if there is none. Never fails: every
-/// problem becomes a notice, and damaged data is kept aside (see the module docs).
-pub async fn open<K: Kv>(kv: &K, legacy: &dyn Store, seed: &Document, schema: &Rc<Schema>, now_ms: i64) -> Opened {
+/// Opens the document last worked on, or `seed` if there is none, with the unsaved
+/// changes of closed tabs replayed from their journals ([`journal::replay`]) after
+/// the IndexedDB record is read. `local` is `localStorage`: the journals, and the
+/// work of spantag 0.1 to migrate. Never fails: every problem becomes a notice, and
+/// damaged data is kept aside (see the module docs).
+pub async fn open<K: Kv>(kv: &K, local: &dyn Store, seed: &Document, schema: &Rc<Schema>, now_ms: i64) -> Opened {
+    // An import whose save never landed names the document last open.
+    let unsaved_import = journal::newest_unsaved_import(local);
+    let mut o = open_stored(kv, local, seed, schema, now_ms, unsaved_import.clone()).await;
+    if o.write_blocked {
+        return o;
+    }
+    if let Some(id) = unsaved_import.filter(|id| id != o.document.id()) {
+        // Nothing readable stored for it: the journalled import is all there is.
+        if let Some(doc) = journal::full_document(local, &id, schema) {
+            o.annotations = AnnotationSet::new(doc.len_cp(), schema.clone());
+            o.document = doc;
+            o.revision = None;
+        }
+    }
+    let r = journal::replay(local, &o.document, &mut o.annotations, o.revision, schema);
+    o.notices.extend(r.notices.iter().cloned());
+    o.recovered = r;
+    o
+}
+
+async fn open_stored<K: Kv>(kv: &K, legacy: &dyn Store, seed: &Document, schema: &Rc<Schema>, now_ms: i64, preferred: Option<String>) -> Opened {
     let mut notices = Vec::new();
     let fresh = |doc: &Document| AnnotationSet::new(doc.len_cp(), schema.clone());
     let opened = |document: Document, annotations: AnnotationSet, revision, notices| Opened {
@@ -470,6 +508,7 @@ pub async fn open<K: Kv>(kv: &K, legacy: &dyn Store, seed: &Document, schema: &R
         notices,
         write_blocked: false,
         damaged_key: None,
+        recovered: journal::Replayed::default(),
     };
     let current = match Kv::get(kv, CURRENT_KEY).await {
         Ok(v) => v,
@@ -478,7 +517,8 @@ pub async fn open<K: Kv>(kv: &K, legacy: &dyn Store, seed: &Document, schema: &R
             None
         }
     };
-    let current = current
+    let current = preferred
+        .or(current)
         .or_else(|| legacy.get(CURRENT_KEY).ok().flatten())
         .or_else(|| legacy.get(V1_CURRENT_KEY).ok().flatten());
     let doc_id = current.unwrap_or_else(|| seed.id().to_owned());
@@ -625,6 +665,20 @@ pub fn kept_message(kept: &Result<String, StoreError>) -> String {
     match kept {
         Ok(_) => "A copy of the stored data was kept aside; you can download it.".to_owned(),
         Err(e) => format!("The stored data could not be copied aside ({e}), so spantag will not save over it. Export your work to keep it."),
+    }
+}
+
+impl<T: Kv> Kv for Rc<T> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        (**self).get(key).await
+    }
+
+    async fn cas(&self, key: &str, expected: Option<u64>, value: &str, revision: u64, also: &[(String, Option<String>)]) -> Result<Cas, StoreError> {
+        (**self).cas(key, expected, value, revision, also).await
+    }
+
+    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        (**self).put(key, value).await
     }
 }
 

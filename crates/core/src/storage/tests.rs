@@ -2,7 +2,6 @@
 //! truncated records, wiped storage, newer schemas, quota, migrations from every
 //! earlier stored version (fixtures), and two tabs editing at once.
 
-use super::sync::rebase;
 use super::*;
 use crate::model::{Action, AnnId, Annotation, Span, Timestamp};
 
@@ -235,89 +234,5 @@ async fn v3_indexeddb_record_fixture_reads() {
     assert!(!opened.annotations.is_empty());
 }
 
-/// One simulated tab: its state, its unsaved actions and the revision it builds on.
-struct Tab {
-    set: AnnotationSet,
-    unsaved: Vec<Action>,
-    rev: Option<u64>,
-}
-
-/// Saves as autosave does: on a conflict, replays the unsaved actions on the stored
-/// record and tries again. (A removal of something the other tab had not seen yet
-/// is dropped; the other tab's removals win the same way.)
-async fn save_rebasing(kv: &MemoryStore, doc: &Document, tab: &mut Tab, now: i64) {
-    loop {
-        match save(kv, doc, &tab.set, tab.rev, false, now).await.unwrap() {
-            Saved::At(rev) => {
-                tab.rev = Some(rev);
-                tab.unsaved.clear();
-                return;
-            }
-            Saved::Conflict(current) => {
-                let rec = Record::decode(&current.unwrap()).unwrap();
-                let base = native::import(&rec.payload, &Schema::news()).unwrap().annotations;
-                let r = rebase(&base, &tab.unsaved);
-                tab.set = r.set;
-                tab.unsaved = r.applied;
-                tab.rev = Some(rec.revision);
-            }
-        }
-    }
-}
-
-/// Two tabs share one store and make 1,000 interleaved random edits, each saving
-/// with compare-and-swap and rebasing on conflict: no edit is lost.
-#[tokio::test]
-async fn two_tabs_1000_interleaved_edits_lose_nothing() {
-    let doc = seed();
-    let kv = MemoryStore::new();
-    let empty = AnnotationSet::new(doc.len_cp(), Schema::news());
-    let mut tabs = [Tab { set: empty.clone(), unsaved: vec![], rev: None }, Tab { set: empty.clone(), unsaved: vec![], rev: None }];
-    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let mut expected: BTreeMap<AnnId, (usize, usize)> = BTreeMap::new();
-    let mut used = std::collections::BTreeSet::new();
-    for i in 0..1000 {
-        let t = (next() % 2) as usize;
-        let tab = &mut tabs[t];
-        let action = if next() % 5 == 0 && !tab.set.is_empty() {
-            let victim = tab.set.items()[(next() as usize) % tab.set.len()].id.clone();
-            expected.remove(&victim);
-            Action::Remove { id: victim }
-        } else {
-            let (start, len) = loop {
-                let s = (next() as usize) % (doc.len_cp() - 20);
-                let l = 1 + (next() as usize) % 15;
-                if used.insert((s, l)) {
-                    break (s, l);
-                }
-            };
-            let id = AnnId::new(format!("t{t}-{i}")).unwrap();
-            expected.insert(id.clone(), (start, start + len));
-            Action::Add(Annotation::new(id, "Actor", Span::new(start, start + len, doc.len_cp()).unwrap(), Timestamp(i)))
-        };
-        tab.set.apply(action.clone()).unwrap();
-        tab.unsaved.push(action);
-        // Each tab saves now and then, as autosave does; the other may have saved since.
-        if next() % 3 == 0 {
-            save_rebasing(&kv, &doc, tab, i).await;
-        }
-    }
-    // Both tabs save their last work.
-    for tab in &mut tabs {
-        save_rebasing(&kv, &doc, tab, 5000).await;
-    }
-    let stored = open(&kv, &MemoryStore::new(), &doc, &Schema::news(), 1).await.annotations;
-    stored.check_invariants().unwrap();
-    let got: BTreeMap<AnnId, (usize, usize)> = stored.items().iter().map(|a| (a.id.clone(), (a.span.start(), a.span.end()))).collect();
-    let lost: Vec<_> = expected.keys().filter(|id| !got.contains_key(*id)).collect();
-    let extra: Vec<_> = got.keys().filter(|id| !expected.contains_key(*id)).collect();
-    assert!(lost.is_empty(), "{} edits lost: {lost:?}", lost.len());
-    assert!(extra.is_empty(), "{} removed annotations came back: {extra:?}", extra.len());
-    assert!(got.len() > 300, "the test made real work: {}", got.len());
-}
+// Two tabs editing at once, with closes mixed in, are tested through the real
+// session and saver in `session::tests` (`two_tabs_1000_interleaved_edits_with_closes_lose_nothing`).
