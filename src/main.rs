@@ -33,6 +33,15 @@ async fn start() {
     state.revision = opened.revision;
     state.damaged_key = opened.damaged_key;
     state.id_seed = Rc::from(dom::fresh_id().as_str().trim_start_matches('a'));
+    // Unsaved changes of closed tabs, replayed from their journals: saved next.
+    let recovered = std::mem::take(&mut opened.recovered);
+    if !recovered.applied.is_empty() || recovered.full {
+        state.unsaved = Rc::new(recovered.applied);
+        state.full_write = recovered.full;
+        state.save = SaveStatus::Saving;
+        state.n_edits = 1;
+    }
+    state.adopted_journals = Rc::new(recovered.keys);
     if opened.write_blocked {
         state.save = SaveStatus::Blocked;
     } else if opened.revision.is_none() && !state.anns.is_empty() {

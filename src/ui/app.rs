@@ -25,7 +25,9 @@ use crate::model::snap::{snap_selection, SnapMode};
 use crate::model::{AnnId, Timestamp};
 use super::api::Api;
 use super::autosave::Autosave;
+use crate::storage::browser::BrowserStore;
 use crate::storage::idb::IdbStore;
+use crate::storage::journal::{Journaler, Unsaved};
 use crate::storage::{self, Kv};
 
 /// Properties of [`App`]: the state to start from (opened from storage by `main`)
@@ -92,6 +94,19 @@ pub fn App(props: &AppProps) -> Html {
             }
         });
     }
+    // The journal: this tab's unsaved actions, written to localStorage in the same
+    // turn as the edit (and after each save), so that closing or reloading the page
+    // at any moment loses nothing (storage::journal; replayed by storage::open).
+    let journal: Rc<RefCell<Journaler>> = {
+        let tab = state.id_seed.to_string();
+        let adopted = (*state.adopted_journals).clone();
+        (*use_memo((), move |_| Rc::new(RefCell::new(Journaler::new(tab, adopted))))).clone()
+    };
+    {
+        let journal = journal.clone();
+        let st = state.clone();
+        use_effect_with((state.n_edits, state.revision, state.unsaved.len(), state.full_write), move |_| record_journal(&journal, &st));
+    }
 
     // Write pending work at once when the page is hidden or closed; ask the browser
     // to keep the storage. Without IndexedDB, the status says so from the start.
@@ -100,6 +115,7 @@ pub fn App(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         let latest = latest.clone();
         let no_storage = props.kv.is_none();
+        let journal = journal.clone();
         use_effect_with((), move |_| {
             let doc = gloo_utils_document();
             let a1 = autosave.clone();
@@ -109,13 +125,21 @@ pub fn App(props: &AppProps) -> Html {
                 }
             });
             let window = web_sys::window().expect("a window");
-            let pagehide = EventListener::new(&window, "pagehide", move |_| autosave.flush());
+            let (j1, l1) = (journal.clone(), latest.clone());
+            let pagehide = EventListener::new(&window, "pagehide", move |_| {
+                let st = l1.borrow().clone();
+                record_journal(&j1, &st);
+                autosave.flush();
+            });
             // Work that is only on this page (storage failed, full or paused) is lost
             // with it: the browser asks before the page is closed or reloaded.
             let latest = latest.clone();
+            let j2 = journal.clone();
             let unload = EventListener::new_with_options(&window, "beforeunload", EventListenerOptions::enable_prevent_default(), move |e| {
                 let save = &latest.borrow().save;
-                if matches!(save, SaveStatus::Failed(_) | SaveStatus::Blocked) || (no_storage && *save == SaveStatus::Saving) {
+                // A pending save asks first, unless the journal holds its work.
+                let pending = *save == SaveStatus::Saving && (no_storage || !j2.borrow().holds_work());
+                if matches!(save, SaveStatus::Failed(_) | SaveStatus::Blocked) || pending {
                     e.prevent_default();
                 }
             });
@@ -649,6 +673,18 @@ fn find_next(text: &str, needle: &str, from: usize) -> Option<(usize, usize)> {
     let hit = |i: usize| hay[i..i + pat.len()] == pat[..];
     let last = hay.len() - pat.len();
     (from.min(last + 1)..=last).chain(0..from.min(last + 1)).find(|&i| hit(i)).map(|i| (i, i + pat.len()))
+}
+
+/// Writes this tab's journal so that it holds the unsaved work of `st`.
+fn record_journal(journal: &Rc<RefCell<Journaler>>, st: &AppState) {
+    if !cfg!(target_arch = "wasm32") || st.save == SaveStatus::Blocked {
+        return;
+    }
+    let unsaved = Unsaved { doc: &st.doc, set: &st.anns, base: st.revision, actions: &st.unsaved, full: st.full_write.then_some(st.n_edits) };
+    let Ok(mut j) = journal.try_borrow_mut() else { return };
+    // A failed write (localStorage full or off) only means a pending save asks
+    // before the page closes (`holds_work`).
+    let _ = j.record(&mut BrowserStore, &unsaved, dom::now_ms());
 }
 
 fn gloo_utils_document() -> web_sys::Document {

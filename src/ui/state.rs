@@ -134,6 +134,8 @@ pub struct AppState {
     pub id_seed: Rc<str>,
     /// Counts ids made in this session.
     pub n_ids: u64,
+    /// Journals of closed tabs replayed on load, removed once a save holds them.
+    pub adopted_journals: Rc<Vec<String>>,
 }
 
 /// What the main area shows.
@@ -293,6 +295,7 @@ impl AppState {
             persist_refused: false,
             id_seed: Rc::from("t"),
             n_ids: 0,
+            adopted_journals: Rc::new(Vec::new()),
         }
     }
 
