@@ -28,8 +28,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::native::{ImportError, Imported};
-use super::{excerpt, mention_of, Builder, FileIds, Format, Holds, MAX_IMPORT_BYTES};
+use super::toolkit::{excerpt, mention_of, Builder, FileIds, Holds, ImportError, Imported, MAX_IMPORT_BYTES};
+use super::Format;
 use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -37,6 +37,7 @@ use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 /// entity point at its first mention.
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: true, attrs: true, relations: true, entities: false, times: false };
 
+/// brat's row in the registry: a zip, or a lone `.ann` read against the open document.
 /// The export's notes: brat keeps coreference as `Equiv` lines, but not the
 /// entity's name and type; notes lose their line breaks.
 pub(crate) fn notes(set: &AnnotationSet) -> Vec<String> {

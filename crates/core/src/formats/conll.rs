@@ -1,7 +1,7 @@
 //! CoNLL BIO: one token per line, a tab, and its tag (`B-Actor`, `I-Actor`, `O`);
 //! a blank line between paragraphs. For training sequence taggers.
 //!
-//! Tokens come from [`super::prodigy::tokens`], split at the edges of the spans
+//! Tokens come from the toolkit's [`tokens`] (Prodigy's too), split at the edges of the spans
 //! written so that each span is whole tokens. The hard part is what BIO cannot
 //! say: one tag per token means no overlapping and no nested spans. The export
 //! keeps spans in text order (outer before inner) and leaves out any span that
@@ -13,14 +13,15 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use super::native::{ImportError, Imported};
-use super::prodigy::tokens;
-use super::{excerpt, Builder, Format, Holds};
+use super::toolkit::{excerpt, tokens, Builder, Holds, ImportError, Imported};
+use super::Format;
 use crate::model::{Annotation, AnnotationSet, Document, Schema, Timestamp};
 
 /// What CoNLL holds: labelled spans that do not overlap, as whole tokens.
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: false, attrs: false, relations: false, entities: false, times: false };
 
+/// CoNLL's row in the registry: recognised by its name before any JSON format, and
+/// by its lines after all of them.
 fn describe(doc: &Document, a: &Annotation) -> String {
     let q = doc.text().slice(a.span.start(), a.span.end()).unwrap_or("");
     let short: String = q.chars().take(40).collect();

@@ -17,8 +17,8 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::native::{ImportError, Imported};
-use super::{as_offset, mention_of, parse_records, pick_record, Builder, FileIds, Format, Holds};
+use super::toolkit::{as_offset, mention_of, parse_records, pick_record, Builder, FileIds, Holds, ImportError, Imported};
+use super::Format;
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -64,8 +64,8 @@ pub fn export_seq(doc: &Document, set: &AnnotationSet) -> String {
 /// [`ImportError`] if it is not doccano JSONL.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
     let name = Format::Doccano.name();
-    let records = parse_records(text, Format::Doccano)?;
-    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, Format::Doccano)?;
+    let records = parse_records(text, name)?;
+    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, name)?;
     let doc_text = record.get("text").and_then(Value::as_str).ok_or_else(|| ImportError::Invalid(name, "a record has no \"text\"".into()))?;
     let mut b = Builder::new(doc_text, current, schema);
     for r in refused_docs {

@@ -18,14 +18,15 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::native::{ImportError, Imported};
-use super::{as_offset, excerpt, mention_of, parse_json, pick_record, Builder, FileIds, Format, Holds};
+use super::toolkit::{as_offset, excerpt, mention_of, parse_json, pick_record, Builder, FileIds, Holds, ImportError, Imported};
+use super::Format;
 use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What Label Studio holds: spans (with their ids), attributes, notes, relations.
 pub(crate) const LOSES: Holds = Holds { ids: true, notes: true, attrs: true, relations: true, entities: false, times: false };
 
+/// Label Studio's row in the registry: the tasks, then the labeling config.
 /// The `from_name` of the per-region note.
 const NOTE: &str = "note";
 
@@ -112,7 +113,7 @@ pub fn config(schema: &Schema) -> String {
 /// [`ImportError`] if it is not a Label Studio task list.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
     let name = Format::LabelStudio.name();
-    let root = parse_json(text, Format::LabelStudio)?;
+    let root = parse_json(text, name)?;
     let tasks = match root {
         Value::Array(tasks) => tasks,
         one @ Value::Object(_) => vec![one],
@@ -122,7 +123,7 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         let data = t.get("data")?;
         data.get("text").and_then(Value::as_str).or_else(|| data.as_object()?.values().find_map(Value::as_str))
     }
-    let (task, refused_docs) = pick_record(tasks, text_of, current, Format::LabelStudio)?;
+    let (task, refused_docs) = pick_record(tasks, text_of, current, name)?;
     let doc_text = text_of(&task).ok_or_else(|| ImportError::Invalid(name, "the task has no data.text".into()))?.to_owned();
     let mut b = Builder::new(&doc_text, current, schema);
     for r in refused_docs {

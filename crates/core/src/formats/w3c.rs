@@ -31,14 +31,16 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::native::{quote, ImportError, Imported};
-use super::{as_offset, excerpt, invalid_range, parse_json, Builder, FileIds, Format, Holds};
+use super::native::quote;
+use super::toolkit::{as_offset, excerpt, invalid_range, parse_json, Builder, FileIds, Holds, ImportError, Imported};
+use super::Format;
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What W3C Web Annotation holds: everything but the text and the label colours.
 pub(crate) const LOSES: Holds = Holds { ids: true, notes: true, attrs: true, relations: true, entities: true, times: true };
 
+/// W3C Web Annotation's row in the registry.
 const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
 
 /// The IRI of the document `doc_id`, the `source` of every target.
@@ -176,7 +178,7 @@ fn id_from_iri(iri: &str) -> Option<String> {
 /// [`ImportError`] if it is not W3C JSON at all, or if it is about another document.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
     let name = Format::W3c.name();
-    let root = parse_json(text, Format::W3c)?;
+    let root = parse_json(text, name)?;
     let items: Vec<Value> = if has_type(&root, "AnnotationCollection") {
         let first = root.get("first").ok_or_else(|| ImportError::Invalid(name, "the collection has no \"first\" page".into()))?;
         many(first.get("items")).into_iter().cloned().collect()
