@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::toolkit::{check_depth, check_depth_within, check_unique_keys, excerpt, ItemRefusal, MAX_IMPORT_BYTES};
+use super::{FileSpec, FormatDef, FormatInfo, Holds, Reader, Rule, Written};
 use crate::model::offsets::IndexedText;
 use crate::model::snap::is_cluster_boundary_at_byte;
 use std::borrow::Cow;
@@ -29,6 +30,26 @@ pub use super::toolkit::{ImportError, Imported, VERSION};
 
 /// The `format` field's value.
 pub const FORMAT: &str = "spantag";
+
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "spantag JSON (lossless)";
+
+/// What the native format holds: everything.
+pub(crate) const HOLDS: Holds = Holds { ids: true, notes: true, attrs: true, relations: true, entities: true, times: true };
+
+/// The native format's row in the registry.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "native",
+        name: NAME,
+        tool: "spantag JSON",
+        files: &[FileSpec { suffix: ".spantag.json", mime: "application/json" }],
+        holds: HOLDS,
+        detect: &[Rule { precedence: 70, test: |h| h.has_key("format") && h.record().is_some_and(|r| r.contains("\"spantag\"")) }],
+    },
+    import: Some(Reader::Text(|text, schema, _| import(text, schema))),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes()], notes: Vec::new() },
+};
 
 /// Code points of context kept on each side of a quote.
 pub const CONTEXT_CP: usize = 32;

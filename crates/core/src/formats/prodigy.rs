@@ -21,7 +21,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::toolkit::{as_offset, mention_of, parse_records, pick_record, Builder, Holds, ImportError, Imported};
-use super::Format;
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// The toolkit's tokenizer, which this format's tokens are (CoNLL's too).
@@ -30,9 +30,28 @@ pub use super::toolkit::{spacy_tokens, tokens, Token};
 /// What Prodigy holds: spans with labels, and relations.
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: false, attrs: false, relations: true, entities: false, times: false };
 
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "Prodigy JSONL";
+
 /// Prodigy's row in the registry. Its tokens put a file before Label Studio's and
 /// doccano's in detection; its spans alone, after them (their records can have
 /// spans too).
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "prodigy",
+        name: NAME,
+        tool: "Prodigy",
+        files: &[FileSpec { suffix: ".prodigy.jsonl", mime: "application/jsonl" }],
+        holds: LOSES,
+        detect: &[
+            Rule { precedence: 50, test: |h| h.has_key("tokens") || h.has_key("token_start") },
+            Rule { precedence: 10, test: |h| h.has_key("spans") },
+        ],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes()], notes: LOSES.notes(set, NAME) },
+};
+
 /// The first and last token (inclusive) inside `[start, end)`.
 fn token_range(toks: &[Token], start: usize, end: usize) -> (usize, usize) {
     let first = toks.partition_point(|t| t.start < start);
@@ -79,9 +98,9 @@ pub fn export(doc: &Document, set: &AnnotationSet) -> String {
 /// # Errors
 /// [`ImportError`] if it is not Prodigy JSONL.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::Prodigy.name();
-    let records = parse_records(text, name)?;
-    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, name)?;
+    let name = NAME;
+    let records = parse_records(text, NAME)?;
+    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, NAME)?;
     let doc_text = record.get("text").and_then(Value::as_str).ok_or_else(|| ImportError::Invalid(name, "the example has no \"text\"".into()))?;
     let mut b = Builder::new(doc_text, current, schema);
     for r in refused_docs {

@@ -1,6 +1,7 @@
 //! The toolkit every format shares: the import's result and error types, the size
 //! and depth limits, the JSON readers, the builder that checks a file item by item,
-//! the table of a file's ids, what a format can hold, and the tokenizer.
+//! the table of a file's ids, what a format can hold, the tokenizer, and what format
+//! detection sees of a file.
 //!
 //! The toolkit knows no format. Nothing here names one or matches on one: where a
 //! message names the format, the caller passes its name (the `format: &'static str`
@@ -28,6 +29,7 @@
 //!   and only what spoils the whole file is an [`ImportError`].
 
 mod build;
+mod detect;
 mod errors;
 mod json;
 mod text;
@@ -35,6 +37,7 @@ mod tokens;
 
 pub use build::Holds;
 pub(crate) use build::{invalid_range, mention_of, Builder, FileIds};
+pub use detect::{Head, Rule};
 pub use errors::{megabytes, ImportError, Imported, ItemRefusal, MAX_IMPORT_BYTES, VERSION};
 pub use json::{check_depth, MAX_DEPTH};
 pub(crate) use json::{as_offset, check_depth_within, check_unique_keys, parse_json, parse_records, pick_record};
