@@ -250,7 +250,7 @@ pub fn FormatsMenu(props: &FormatsMenuProps) -> Html {
             let json = native::export(&doc, &anns);
             if format == Format::Native {
                 let name = format.file_names(&doc.slug()).swap_remove(0);
-                deliver(format, &[(name, "application/json".to_owned(), json.into_bytes())], Vec::new(), &onnotice);
+                deliver(format, &[(name, format.info().files[0].mime.to_owned(), json.into_bytes())], Vec::new(), &onnotice);
                 return;
             }
             let onnotice = onnotice.clone();

@@ -28,14 +28,31 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::native::{ImportError, Imported};
-use super::{excerpt, mention_of, Builder, FileIds, Format, Holds, MAX_IMPORT_BYTES};
+use super::toolkit::{excerpt, mention_of, Builder, FileIds, Holds, ImportError, Imported, MAX_IMPORT_BYTES};
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What brat holds: no ids, times, entity names or types, and relations to an
 /// entity point at its first mention.
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: true, attrs: true, relations: true, entities: false, times: false };
+
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "brat standoff (zip)";
+
+/// brat's row in the registry: a zip, or a lone `.ann` read against the open document.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "brat",
+        name: NAME,
+        tool: "brat",
+        files: &[FileSpec { suffix: ".brat.zip", mime: "application/zip" }],
+        holds: LOSES,
+        detect: &[Rule { precedence: 90, test: |h| h.bytes().starts_with(b"PK") || h.name_ends_with(&[".zip", ".ann"]) }],
+    },
+    import: Some(Reader::Bytes(import)),
+    export: |doc, set| Written { files: vec![export_zip(doc, set)], notes: notes(set) },
+};
 
 /// The export's notes: brat keeps coreference as `Equiv` lines, but not the
 /// entity's name and type; notes lose their line breaks.
@@ -279,7 +296,7 @@ pub fn export_zip(doc: &Document, set: &AnnotationSet) -> Vec<u8> {
 /// [`ImportError`] if the zip cannot be read, holds no `.ann`, or the lone `.ann`
 /// is about a different document.
 pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::Brat.name();
+    let name = NAME;
     let utf8 = |b: &[u8], what: &str| {
         std::str::from_utf8(b).map(|s| s.strip_prefix('\u{feff}').unwrap_or(s).to_owned()).map_err(|e| {
             ImportError::Invalid(name, format!("{what} is not UTF-8 text (the bytes at byte offset {} are not UTF-8)", e.valid_up_to()))

@@ -1,7 +1,7 @@
 //! CoNLL BIO: one token per line, a tab, and its tag (`B-Actor`, `I-Actor`, `O`);
 //! a blank line between paragraphs. For training sequence taggers.
 //!
-//! Tokens come from [`super::prodigy::tokens`], split at the edges of the spans
+//! Tokens come from the toolkit's [`tokens`] (Prodigy's too), split at the edges of the spans
 //! written so that each span is whole tokens. The hard part is what BIO cannot
 //! say: one tag per token means no overlapping and no nested spans. The export
 //! keeps spans in text order (outer before inner) and leaves out any span that
@@ -13,13 +13,50 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use super::native::{ImportError, Imported};
-use super::prodigy::tokens;
-use super::{excerpt, Builder, Format, Holds};
+use super::toolkit::{excerpt, tokens, Builder, Head, Holds, ImportError, Imported};
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::{Annotation, AnnotationSet, Document, Schema, Timestamp};
 
 /// What CoNLL holds: labelled spans that do not overlap, as whole tokens.
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: false, attrs: false, relations: false, entities: false, times: false };
+
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "CoNLL BIO";
+
+/// CoNLL's row in the registry: recognised by its name before any JSON format, and
+/// by its lines after all of them.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "conll",
+        name: NAME,
+        tool: "CoNLL",
+        files: &[FileSpec { suffix: ".conll", mime: "text/plain" }],
+        holds: LOSES,
+        detect: &[
+            Rule { precedence: 80, test: |h| h.name_ends_with(&[".conll", ".bio", ".iob", ".conll2003"]) },
+            Rule { precedence: 5, test: tagged_lines },
+        ],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| {
+        let (text, notes) = export(doc, set);
+        Written { files: vec![text.into_bytes()], notes }
+    },
+};
+
+/// Whether a file that is not JSON is whitespace-separated token and tag lines: its
+/// first 20 lines that are not blank or `-DOCSTART-` each have a token and a tag
+/// (`O`, or `B-`, `I-`, `E-`, `S-`, `L-` or `U-` and a label).
+fn tagged_lines(head: &Head<'_>) -> bool {
+    let Some(text) = head.text().filter(|_| head.record().is_none()) else { return false };
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("-DOCSTART-")).take(20).peekable();
+    let some = lines.peek().is_some();
+    let tagged = lines.all(|l| {
+        let tag = l.split_whitespace().last().unwrap_or("");
+        l.split_whitespace().count() >= 2 && (tag == "O" || tag.len() > 2 && matches!(tag.get(..2), Some("B-" | "I-" | "E-" | "S-" | "L-" | "U-")))
+    });
+    some && tagged
+}
 
 fn describe(doc: &Document, a: &Annotation) -> String {
     let q = doc.text().slice(a.span.start(), a.span.end()).unwrap_or("");
@@ -99,7 +136,7 @@ fn unescape_token(t: &str) -> &str {
 /// [`ImportError::DifferentDocument`] if the tokens are not, in order, the
 /// current document's text; [`ImportError::Invalid`] if a line has no tag.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::Conll.name();
+    let name = NAME;
     let doc_text = current.text().as_str();
     let mut b = Builder::over(current.clone(), schema);
     let mut pos = 0; // Byte position in the document text.

@@ -17,8 +17,8 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::native::{ImportError, Imported};
-use super::{as_offset, mention_of, parse_records, pick_record, Builder, FileIds, Format, Holds};
+use super::toolkit::{as_offset, mention_of, parse_records, pick_record, Builder, FileIds, Holds, ImportError, Imported};
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
@@ -26,6 +26,41 @@ use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: false, attrs: false, relations: true, entities: false, times: false };
 /// What the sequence-labelling shape holds: spans with labels.
 pub(crate) const LOSES_SEQ: Holds = Holds { relations: false, ..LOSES };
+
+/// The relation-extraction shape's name, in the menu and in messages (also those
+/// about a file of either shape: one reader reads both).
+pub const NAME: &str = "doccano JSONL (relations)";
+/// The sequence-labelling shape's name, in the menu.
+pub const NAME_SEQ: &str = "doccano JSONL (sequence labelling)";
+
+/// The relation-extraction shape's row in the registry.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "doccano",
+        name: NAME,
+        tool: "doccano",
+        files: &[FileSpec { suffix: ".doccano.jsonl", mime: "application/jsonl" }],
+        holds: LOSES,
+        detect: &[Rule { precedence: 30, test: |h| h.has_key("entities") || h.has_key("relations") }],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes()], notes: LOSES.notes(set, "doccano JSONL") },
+};
+
+/// The sequence-labelling shape's row in the registry. Its files are read by the
+/// same reader as the other shape's.
+pub const DEF_SEQ: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "doccano-seq",
+        name: NAME_SEQ,
+        tool: "doccano",
+        files: &[FileSpec { suffix: ".doccano-seq.jsonl", mime: "application/jsonl" }],
+        holds: LOSES_SEQ,
+        detect: &[Rule { precedence: 20, test: |h| h.has_key("label") || h.has_key("labels") }],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| Written { files: vec![export_seq(doc, set).into_bytes()], notes: LOSES_SEQ.notes(set, "doccano sequence labelling") },
+};
 
 fn utf16(doc: &Document, cp: usize) -> usize {
     doc.text().utf16_of(cp).expect("annotations in a set are within the text")
@@ -63,9 +98,9 @@ pub fn export_seq(doc: &Document, set: &AnnotationSet) -> String {
 /// # Errors
 /// [`ImportError`] if it is not doccano JSONL.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::Doccano.name();
-    let records = parse_records(text, Format::Doccano)?;
-    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, Format::Doccano)?;
+    let name = NAME;
+    let records = parse_records(text, NAME)?;
+    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, NAME)?;
     let doc_text = record.get("text").and_then(Value::as_str).ok_or_else(|| ImportError::Invalid(name, "a record has no \"text\"".into()))?;
     let mut b = Builder::new(doc_text, current, schema);
     for r in refused_docs {

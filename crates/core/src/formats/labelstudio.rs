@@ -18,13 +18,33 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::native::{ImportError, Imported};
-use super::{as_offset, excerpt, mention_of, parse_json, pick_record, Builder, FileIds, Format, Holds};
+use super::toolkit::{as_offset, excerpt, mention_of, parse_json, pick_record, Builder, FileIds, Holds, ImportError, Imported};
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::schema::AttrKind;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What Label Studio holds: spans (with their ids), attributes, notes, relations.
 pub(crate) const LOSES: Holds = Holds { ids: true, notes: true, attrs: true, relations: true, entities: false, times: false };
+
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "Label Studio JSON";
+
+/// Label Studio's row in the registry: the tasks, then the labeling config.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "labelstudio",
+        name: NAME,
+        tool: "Label Studio",
+        files: &[
+            FileSpec { suffix: ".labelstudio.json", mime: "application/json" },
+            FileSpec { suffix: ".labelstudio-config.xml", mime: "application/xml" },
+        ],
+        holds: LOSES,
+        detect: &[Rule { precedence: 40, test: |h| h.has_key("data") && (h.has_key("annotations") || h.has_key("predictions")) }],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes(), config(set.schema()).into_bytes()], notes: LOSES.notes(set, NAME) },
+};
 
 /// The `from_name` of the per-region note.
 const NOTE: &str = "note";
@@ -111,8 +131,8 @@ pub fn config(schema: &Schema) -> String {
 /// # Errors
 /// [`ImportError`] if it is not a Label Studio task list.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::LabelStudio.name();
-    let root = parse_json(text, Format::LabelStudio)?;
+    let name = NAME;
+    let root = parse_json(text, NAME)?;
     let tasks = match root {
         Value::Array(tasks) => tasks,
         one @ Value::Object(_) => vec![one],
@@ -122,7 +142,7 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         let data = t.get("data")?;
         data.get("text").and_then(Value::as_str).or_else(|| data.as_object()?.values().find_map(Value::as_str))
     }
-    let (task, refused_docs) = pick_record(tasks, text_of, current, Format::LabelStudio)?;
+    let (task, refused_docs) = pick_record(tasks, text_of, current, NAME)?;
     let doc_text = text_of(&task).ok_or_else(|| ImportError::Invalid(name, "the task has no data.text".into()))?.to_owned();
     let mut b = Builder::new(&doc_text, current, schema);
     for r in refused_docs {

@@ -1,177 +1,231 @@
-//! Adapters between the model and files.
+//! Adapters between the model and files, and the registry of them.
 //!
 //! Each adapter is pure: text in, model out (with an itemised report of what it
 //! refused), or model in, text out. None touches the DOM or storage, so each is
-//! tested natively on its own.
+//! tested natively on its own. What every importer guarantees, whatever the format
+//! (nothing read by guessing, bounded size and depth, short quotes in messages,
+//! UTF-8 checked first), is kept by the [`toolkit`] they all share.
 //!
-//! What every importer guarantees, whatever the format: nothing in a file is read
-//! by guessing. A JSON object with a key given twice refuses the file, naming the
-//! key and its line (as the native reader does); an id given to two items refuses
-//! the later item and every reference to the id (`FileIds`), naming both items.
-//! A message quotes at most [`EXCERPT_CPS`] code points of any text ([`excerpt`]),
-//! never a whole document. Offsets that are no range in any text (negative, start
-//! after end, empty) refuse the item for that reason; only ranges and quotes that do
-//! not fit the text count towards "a different document". A file that is not UTF-8
-//! is refused as such, with the byte offset, whatever its name says.
+//! # The registry
+//!
+//! The layers: the [`toolkit`] at the bottom knows no format; each format is one
+//! module above it (`native`, `w3c`, `brat`, `doccano`, `labelstudio`, `prodigy`,
+//! `conll`) that exposes its row, a [`FormatDef`]; this module holds nothing but
+//! the table of those rows ([`FORMATS`]) and the functions that go through it
+//! ([`export`], [`import`], [`detect`], [`sniff`]). No function here matches on a
+//! format: what differs between formats is in their rows. (`events_csv` and
+//! `rehearsal` are no rows: the first writes the Events table, not a document, and
+//! the second is the native format's warm-up.)
+//!
+//! Invariants, each held by the table's construction or by a test below:
+//! - every [`Format`] has exactly one row: the enum is made from the table, so a
+//!   format is added or removed in one line, and `FORMATS[f as usize]` is `f`'s row;
+//! - the table's order is the menu's ([`Format::ALL`]); ids, names and file names
+//!   are distinct, and each file name says the format;
+//! - a format can be detected if and only if it has an importer, and a file a format
+//!   exports is detected as that format and reads back;
+//! - detection tries every format's [`Rule`]s from the highest precedence down and
+//!   takes the first that says yes; no two rules share a precedence. Today's order:
+//!
+//!   | precedence | format | the file |
+//!   |---|---|---|
+//!   | 90 | brat | starts with `PK` (a zip), or its name ends in `.zip` or `.ann` |
+//!   | 80 | CoNLL | its name ends in `.conll`, `.bio`, `.iob` or `.conll2003` |
+//!   | 70 | spantag JSON | JSON whose first record has `"format"` and `"spantag"` |
+//!   | 60 | W3C | JSON whose first record has `"@context"` |
+//!   | 50 | Prodigy | … `"tokens"` or `"token_start"` |
+//!   | 40 | Label Studio | … `"data"`, and `"annotations"` or `"predictions"` |
+//!   | 30 | doccano | … `"entities"` or `"relations"` |
+//!   | 20 | doccano (sequence labelling) | … `"label"` or `"labels"` |
+//!   | 10 | Prodigy | … `"spans"` |
+//!   | 5 | CoNLL | not JSON, and its first 20 lines are a token and a BIO tag each |
+//!
+//!   (The first record is the first line of a `.jsonl` file, else the whole text.)
+//! - the page reads a format only through [`FormatInfo`] (the [`CATALOGUE`], and
+//!   [`Format`]'s methods), never through [`FORMATS`]: the rows' code pointers are
+//!   reached only from [`export`] and [`import`], which only the formats worker
+//!   calls, so the main wasm bundle links no format's reader or writer but the
+//!   native one's ([`import_native`]); it links the detection rules' small tests,
+//!   which [`sniff`] runs.
+//!
+//! # How to add a format
+//!
+//! Write one module, `formats/<name>.rs`, with its `import` and `export` (built from
+//! the [`toolkit`]: [`toolkit::Holds`] for the notes of what it cannot hold, the
+//! builder for a checked import) and its row: `pub const DEF: FormatDef`, giving its
+//! id, menu name, files (suffix and MIME type each), what it holds, its detection
+//! rules with precedences placed in the table above, its reader and its writer.
+//! Then, here, declare the module (`pub mod name;`) and add its line to the table,
+//! the `formats!` call below: `Name => name::DEF,` after the variant's doc comment.
+//! That line makes the [`Format`] variant and puts the row at its index. A file
+//! ending no format read before also goes in [`Format::ACCEPT`]. The tests below
+//! check the rest: distinct ids, names and precedences, the pinned detection order
+//! (add the new rules to it, and to the table above), and that the format's own
+//! export is detected as it and reads back with what its row says it holds. List
+//! what it loses in `docs/formats.md`.
 
-pub mod events_csv;
 pub mod brat;
 pub mod conll;
 pub mod doccano;
+pub mod events_csv;
 pub mod labelstudio;
 pub mod native;
 pub mod prodigy;
 pub mod rehearsal;
+pub mod toolkit;
 pub mod w3c;
-
-/// The largest file any importer reads. It is checked before parsing, so a huge
-/// file is refused at once instead of freezing the page. An L-size document
-/// (1M characters, 10,000 annotations) is about 4 MB.
-pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
-
-/// A size in megabytes with one decimal ("50.3"), without float formatting (which
-/// would add its tables to the wasm bundle).
-pub fn megabytes(n_bytes: usize) -> String {
-    let tenths = (n_bytes as u64 * 10 + 524_288) / 1_048_576;
-    format!("{}.{}", tenths / 10, tenths % 10)
-}
-
-/// Code points of a text that a message quotes at most.
-pub const EXCERPT_CPS: usize = 60;
-
-/// A text as a message quotes it: in quotes (escaped as `{:?}` does), and if it is
-/// longer than [`EXCERPT_CPS`] code points, only its first ones, cut on a code
-/// point, followed by `…` and its length. A message never holds a whole document
-/// (or a whole line of a file), however long.
-pub fn excerpt(text: &str) -> String {
-    match text.char_indices().nth(EXCERPT_CPS) {
-        None => format!("{text:?}"),
-        Some((cut, _)) => format!("{:?}… ({} code points)", &text[..cut], text.chars().count()),
-    }
-}
-
-/// One item an importer refused, and why. The other items still import.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ItemRefusal {
-    /// What the item is ("annotation", "relation", "entity").
-    pub kind: &'static str,
-    /// Position of the item in its list in the file (0-based).
-    pub index: usize,
-    /// The item's id, if it had a readable one.
-    pub id: Option<String>,
-    /// Why, as a sentence for the person.
-    pub reason: String,
-}
-
-impl std::fmt::Display for ItemRefusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.id {
-            Some(id) => write!(f, "{} {} (\"{}\"): {}", self.kind, self.index + 1, id, self.reason),
-            None => write!(f, "{} {}: {}", self.kind, self.index + 1, self.reason),
-        }
-    }
-}
-
-/// The deepest nesting of arrays and objects any importer accepts. spantag's own
-/// files nest 4 deep; the margin leaves room for other tools' shapes.
-pub const MAX_DEPTH: usize = 64;
-
-/// Checks, in one pass and without recursion, that JSON `text` nests no deeper than
-/// [`MAX_DEPTH`], so that a hostile file cannot exhaust the stack of any parser.
-///
-/// # Errors
-/// A sentence naming the depth limit and where it was passed.
-pub fn check_depth(text: &str) -> Result<(), String> {
-    check_depth_within(text, 0, 0)
-}
-
-/// [`check_depth`] of a value that lies in a larger text at `offset` bytes, already
-/// `depth` levels deep: the same verdict, and the same sentence, as checking the whole
-/// text would give for that value.
-///
-/// # Errors
-/// As [`check_depth`].
-pub(crate) fn check_depth_within(text: &str, mut depth: usize, offset: usize) -> Result<(), String> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, b) in text.bytes().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(format!("it is nested deeper than {MAX_DEPTH} levels (at byte {})", offset + i));
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
 
 use std::rc::Rc;
 
-use self::native::{ImportError, Imported};
-use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, Relation, Schema, Span, Timestamp};
+pub use toolkit::{check_depth, excerpt, megabytes, Head, Holds, ImportError, Imported, ItemRefusal, Rule, EXCERPT_CPS, MAX_DEPTH, MAX_IMPORT_BYTES};
 
-/// Every format spantag exports and imports.
-///
-/// The hard part is that every other tool holds less than spantag and counts
-/// differently. [`export`] therefore says, in [`Exported::notes`], everything a
-/// format left out, and [`import`] checks every span against the text (range,
-/// quote) in the format's own unit before anything reaches the model. The formats
-/// and what each loses are listed in `docs/formats.md`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// spantag's own JSON: lossless.
-    Native,
-    /// W3C Web Annotation (JSON-LD), an `AnnotationCollection`.
-    W3c,
-    /// brat standoff: the `.txt`, the `.ann` and an `annotation.conf`, in a zip.
-    Brat,
-    /// doccano JSONL, relation-extraction shape (`entities` and `relations`).
-    Doccano,
-    /// doccano JSONL, sequence-labelling shape (`label: [[s, e, "L"]]`).
-    DoccanoSeq,
-    /// Label Studio JSON tasks, with the labeling config as a second file.
-    LabelStudio,
-    /// Prodigy JSONL: tokens, spans and relations.
-    Prodigy,
-    /// CoNLL BIO: one token per line with its tag.
-    Conll,
+use crate::model::{AnnotationSet, Document, Schema};
+
+/// The registry's table: one line per format, in menu order. Each line makes a
+/// variant of [`Format`] (with the doc comment before it) and puts the format's row
+/// in [`FORMATS`] at the variant's index.
+macro_rules! formats {
+    ($( $(#[$doc:meta])* $variant:ident => $def:expr, )*) => {
+        /// Every format spantag exports and imports, one per row of [`FORMATS`].
+        ///
+        /// The hard part is that every other tool holds less than spantag and counts
+        /// differently. [`export`] therefore says, in [`Exported::notes`], everything a
+        /// format left out, and [`import`] checks every span against the text (range,
+        /// quote) in the format's own unit before anything reaches the model. The formats
+        /// and what each loses are listed in `docs/formats.md`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Format {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        /// Every format's row, in the order of [`Format`]'s variants (the menu's).
+        ///
+        /// Code that runs in the main bundle reads [`CATALOGUE`] instead: a use of this
+        /// table links every format's importer and exporter (see the module docs).
+        pub const FORMATS: &[FormatDef] = &[ $( $def, )* ];
+
+        impl Format {
+            /// Every format, in menu order.
+            pub const ALL: [Format; FORMATS.len()] = [ $( Format::$variant, )* ];
+        }
+    };
 }
 
-impl Format {
-    /// Every format, in menu order.
-    pub const ALL: [Format; 8] =
-        [Format::Native, Format::W3c, Format::Brat, Format::Doccano, Format::DoccanoSeq, Format::LabelStudio, Format::Prodigy, Format::Conll];
+formats! {
+    /// spantag's own JSON: lossless.
+    Native => native::DEF,
+    /// W3C Web Annotation (JSON-LD), an `AnnotationCollection`.
+    W3c => w3c::DEF,
+    /// brat standoff: the `.txt`, the `.ann` and an `annotation.conf`, in a zip.
+    Brat => brat::DEF,
+    /// doccano JSONL, relation-extraction shape (`entities` and `relations`).
+    Doccano => doccano::DEF,
+    /// doccano JSONL, sequence-labelling shape (`label: [[s, e, "L"]]`).
+    DoccanoSeq => doccano::DEF_SEQ,
+    /// Label Studio JSON tasks, with the labeling config as a second file.
+    LabelStudio => labelstudio::DEF,
+    /// Prodigy JSONL: tokens, spans and relations.
+    Prodigy => prodigy::DEF,
+    /// CoNLL BIO: one token per line with its tag.
+    Conll => conll::DEF,
+}
 
-    /// The file types the import input accepts, for `<input accept>`.
+/// One file a format writes: how its name ends after the document's slug (the
+/// format's own ending, so that the name says the format), and its MIME type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileSpec {
+    /// The end of the file's name, from its first dot: `.w3c.jsonld`.
+    pub suffix: &'static str,
+    /// The file's MIME type.
+    pub mime: &'static str,
+}
+
+/// What the page knows of a format without linking its code: names, files,
+/// detection. Every field is data, but the detection rules' small tests.
+#[derive(Clone, Copy, Debug)]
+pub struct FormatInfo {
+    /// A stable id, used as the menu value and in the worker's requests.
+    pub id: &'static str,
+    /// The name shown in the menu, and in the messages about a file of the format.
+    pub name: &'static str,
+    /// The tool, as the sentence for a file of no known format lists it ("doccano"
+    /// for both of doccano's shapes).
+    pub tool: &'static str,
+    /// The files an export writes, the main one first.
+    pub files: &'static [FileSpec],
+    /// What it holds of the model.
+    pub holds: Holds,
+    /// How a file in it is recognised; empty if it cannot be imported.
+    pub detect: &'static [Rule],
+}
+
+/// What a reader gives: the import, or why the whole file was refused.
+pub type ImportResult = Result<Imported, ImportError>;
+
+/// How a format reads a file: with the schema to check it against, and the open
+/// document, which a file that does not carry its text is read against.
+#[derive(Clone, Copy, Debug)]
+pub enum Reader {
+    /// From the file's text (checked UTF-8, without a byte order mark).
+    Text(fn(&str, &Rc<Schema>, &Document) -> ImportResult),
+    /// From the file's bytes and name (a zip, or a lone `.ann`).
+    Bytes(fn(&[u8], &str, &Rc<Schema>, &Document) -> ImportResult),
+}
+
+/// What a format's writer gives: each file's bytes, in the order of
+/// [`FormatInfo::files`], and the notes of what the format could not hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The bytes of each file.
+    pub files: Vec<Vec<u8>>,
+    /// Sentences for the person, as [`Exported::notes`].
+    pub notes: Vec<String>,
+}
+
+/// A format's row in the registry: what it is, how it reads, how it writes.
+#[derive(Clone, Copy, Debug)]
+pub struct FormatDef {
+    /// What the page knows of it.
+    pub info: FormatInfo,
+    /// Its reader, or `None` if spantag only writes it.
+    pub import: Option<Reader>,
+    /// Its writer. It never fails: what the format cannot hold is in the notes.
+    pub export: fn(&Document, &AnnotationSet) -> Written,
+}
+
+/// Every format's [`FormatInfo`], in the order of [`Format`]: the part of the table
+/// the page reads. Made from [`FORMATS`] when compiling, so it holds none of the
+/// rows' importers and exporters.
+pub static CATALOGUE: [FormatInfo; FORMATS.len()] = {
+    let mut out = [FORMATS[0].info; FORMATS.len()];
+    let mut i = 1;
+    while i < FORMATS.len() {
+        out[i] = FORMATS[i].info;
+        i += 1;
+    }
+    out
+};
+
+impl Format {
+    /// The file types the import input accepts, for `<input accept>`: the endings
+    /// and MIME types of the files the formats read (a test checks that each main
+    /// file an export writes is among them).
     pub const ACCEPT: &'static str =
         ".json,.jsonld,.jsonl,.zip,.ann,.conll,.bio,.iob,application/json,application/ld+json,application/zip";
 
+    /// What the page knows of the format.
+    pub fn info(self) -> &'static FormatInfo {
+        &CATALOGUE[self as usize]
+    }
+
+    /// The format's row. Only for the formats worker's code: see [`FORMATS`].
+    pub fn def(self) -> &'static FormatDef {
+        &FORMATS[self as usize]
+    }
+
     /// A stable id, used as the menu value.
     pub fn id(self) -> &'static str {
-        match self {
-            Format::Native => "native",
-            Format::W3c => "w3c",
-            Format::Brat => "brat",
-            Format::Doccano => "doccano",
-            Format::DoccanoSeq => "doccano-seq",
-            Format::LabelStudio => "labelstudio",
-            Format::Prodigy => "prodigy",
-            Format::Conll => "conll",
-        }
+        self.info().id
     }
 
     /// The format with this id.
@@ -181,31 +235,13 @@ impl Format {
 
     /// The name shown in the menu.
     pub fn name(self) -> &'static str {
-        match self {
-            Format::Native => "spantag JSON (lossless)",
-            Format::W3c => "W3C Web Annotation",
-            Format::Brat => "brat standoff (zip)",
-            Format::Doccano => "doccano JSONL (relations)",
-            Format::DoccanoSeq => "doccano JSONL (sequence labelling)",
-            Format::LabelStudio => "Label Studio JSON",
-            Format::Prodigy => "Prodigy JSONL",
-            Format::Conll => "CoNLL BIO",
-        }
+        self.info().name
     }
 
     /// The names of the files an export writes for a document with this slug, the
     /// main file first. Each name says the format.
     pub fn file_names(self, slug: &str) -> Vec<String> {
-        match self {
-            Format::Native => vec![format!("{slug}.spantag.json")],
-            Format::W3c => vec![format!("{slug}.w3c.jsonld")],
-            Format::Brat => vec![format!("{slug}.brat.zip")],
-            Format::Doccano => vec![format!("{slug}.doccano.jsonl")],
-            Format::DoccanoSeq => vec![format!("{slug}.doccano-seq.jsonl")],
-            Format::LabelStudio => vec![format!("{slug}.labelstudio.json"), format!("{slug}.labelstudio-config.xml")],
-            Format::Prodigy => vec![format!("{slug}.prodigy.jsonl")],
-            Format::Conll => vec![format!("{slug}.conll")],
-        }
+        self.info().files.iter().map(|f| format!("{slug}{}", f.suffix)).collect()
     }
 }
 
@@ -225,75 +261,29 @@ pub struct Exported {
 /// Exports a document and its annotations in `format`. Never fails: what the format
 /// cannot hold is listed in [`Exported::notes`].
 pub fn export(format: Format, doc: &Document, set: &AnnotationSet) -> Exported {
+    let def = format.def();
+    let Written { files, notes } = (def.export)(doc, set);
+    debug_assert_eq!(files.len(), def.info.files.len(), "{format:?} writes the files its row names");
     let names = format.file_names(&doc.slug());
-    let main = names[0].clone();
-    let json = "application/json";
-    let jsonl = "application/jsonl";
-    let (files, notes) = match format {
-        Format::Native => (vec![(main, json, native::export(doc, set).into_bytes())], Vec::new()),
-        Format::W3c => (vec![(main, "application/ld+json", w3c::export(doc, set).into_bytes())], w3c::LOSES.notes(set, "W3C Web Annotation")),
-        Format::Brat => (vec![(main, "application/zip", brat::export_zip(doc, set))], brat::notes(set)),
-        Format::Doccano => (vec![(main, jsonl, doccano::export(doc, set).into_bytes())], doccano::LOSES.notes(set, "doccano JSONL")),
-        Format::DoccanoSeq => {
-            (vec![(main, jsonl, doccano::export_seq(doc, set).into_bytes())], doccano::LOSES_SEQ.notes(set, "doccano sequence labelling"))
-        }
-        Format::LabelStudio => (
-            vec![
-                (main, json, labelstudio::export(doc, set).into_bytes()),
-                (names[1].clone(), "application/xml", labelstudio::config(set.schema()).into_bytes()),
-            ],
-            labelstudio::LOSES.notes(set, "Label Studio JSON"),
-        ),
-        Format::Prodigy => (vec![(main, jsonl, prodigy::export(doc, set).into_bytes())], prodigy::LOSES.notes(set, "Prodigy JSONL")),
-        Format::Conll => {
-            let (text, notes) = conll::export(doc, set);
-            (vec![(main, "text/plain", text.into_bytes())], notes)
-        }
-    };
+    let files = names.into_iter().zip(def.info.files).zip(files).map(|((name, spec), bytes)| (name, spec.mime, bytes)).collect();
     Exported { files, notes }
 }
 
-/// Which format a file is in, from its name and its first bytes.
+/// Which format a file is in, from its name and its first bytes: the format of the
+/// first [`Rule`] that says yes, trying every format's rules from the highest
+/// precedence down (see the module docs for the order).
 pub fn detect(bytes: &[u8], file_name: &str) -> Option<Format> {
-    let name = file_name.to_ascii_lowercase();
-    if bytes.starts_with(b"PK") || name.ends_with(".zip") || name.ends_with(".ann") {
-        return Some(Format::Brat);
+    let head = Head::new(bytes, file_name);
+    let rules = || Format::ALL.into_iter().flat_map(|f| f.info().detect.iter().map(move |r| (f, r)));
+    // No two rules share a precedence (tested), so each step takes the next rule down.
+    let mut below = u16::MAX;
+    loop {
+        let (format, rule) = rules().filter(|(_, r)| u16::from(r.precedence) < below).max_by_key(|(_, r)| r.precedence)?;
+        if (rule.test)(&head) {
+            return Some(format);
+        }
+        below = u16::from(rule.precedence);
     }
-    if [".conll", ".bio", ".iob", ".conll2003"].iter().any(|e| name.ends_with(e)) {
-        return Some(Format::Conll);
-    }
-    let text = std::str::from_utf8(bytes).ok()?;
-    let head = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
-    if head.starts_with('{') || head.starts_with('[') {
-        // The first record's keys: each tool's shape has its own.
-        let probe = if name.ends_with(".jsonl") { head.lines().next().unwrap_or("") } else { head };
-        let has = |key: &str| probe.contains(&format!("\"{key}\""));
-        return if has("format") && probe.contains("\"spantag\"") {
-            Some(Format::Native)
-        } else if has("@context") {
-            Some(Format::W3c)
-        } else if has("tokens") || has("token_start") {
-            Some(Format::Prodigy)
-        } else if has("data") && (has("annotations") || has("predictions")) {
-            Some(Format::LabelStudio)
-        } else if has("entities") || has("relations") {
-            Some(Format::Doccano)
-        } else if has("label") || has("labels") {
-            Some(Format::DoccanoSeq)
-        } else if has("spans") {
-            Some(Format::Prodigy)
-        } else {
-            None
-        };
-    }
-    // Whitespace-separated token and tag lines.
-    let mut lines = head.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("-DOCSTART-")).take(20).peekable();
-    let some = lines.peek().is_some();
-    let tagged = lines.all(|l| {
-        let tag = l.split_whitespace().last().unwrap_or("");
-        l.split_whitespace().count() >= 2 && (tag == "O" || tag.len() > 2 && matches!(tag.get(..2), Some("B-" | "I-" | "E-" | "S-" | "L-" | "U-")))
-    });
-    (some && tagged).then_some(Format::Conll)
 }
 
 /// The checks every import makes before reading: the size, then the format. A file
@@ -309,17 +299,29 @@ pub fn sniff(bytes: &[u8], file_name: &str) -> Result<Format, ImportError> {
     if !bytes.starts_with(b"PK") {
         std::str::from_utf8(bytes).map_err(|e| ImportError::not_utf8(bytes, e))?;
     }
-    detect(bytes, file_name).ok_or_else(|| {
-        ImportError::Unrecognised(format!(
-            "\"{file_name}\" is none of spantag JSON, W3C Web Annotation, brat, doccano, Label Studio, Prodigy or CoNLL"
-        ))
-    })
+    detect(bytes, file_name).ok_or_else(|| unrecognised(file_name))
 }
 
-/// The file's text: UTF-8, without a byte order mark.
-fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::not_utf8(bytes, e))?;
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+/// The error for a file of no format spantag reads, listing the tools whose files
+/// it reads, each once, in menu order: "… is none of spantag JSON, W3C Web
+/// Annotation, brat, doccano, Label Studio, Prodigy or CoNLL".
+fn unrecognised(file_name: &str) -> ImportError {
+    let mut tools: Vec<&str> = Vec::new();
+    for info in CATALOGUE.iter().filter(|i| !i.detect.is_empty()) {
+        if !tools.contains(&info.tool) {
+            tools.push(info.tool);
+        }
+    }
+    let mut out = format!("\"{file_name}\" is none of ");
+    for (n, tool) in tools.iter().enumerate() {
+        out.push_str(match n {
+            0 => "",
+            _ if n + 1 == tools.len() => " or ",
+            _ => ", ",
+        });
+        out.push_str(tool);
+    }
+    ImportError::Unrecognised(out)
 }
 
 /// Reads a file that [`sniff`] found to be spantag JSON. This and [`sniff`] are all
@@ -329,7 +331,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
 /// # Errors
 /// As [`native::import`].
 pub fn import_native(bytes: &[u8], schema: &Rc<Schema>) -> Result<Imported, ImportError> {
-    native::import(utf8(bytes)?, schema)
+    native::import(toolkit::file_text(bytes)?, schema)
 }
 
 /// Imports a file in any format spantag reads, detecting the format from the name
@@ -342,17 +344,11 @@ pub fn import_native(bytes: &[u8], schema: &Rc<Schema>) -> Result<Imported, Impo
 /// in [`Imported::refused`] instead.
 pub fn import(bytes: &[u8], file_name: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
     let format = sniff(bytes, file_name)?;
-    if format == Format::Brat {
-        return brat::import(bytes, file_name, schema, current);
-    }
-    let text = utf8(bytes)?;
-    match format {
-        Format::Native | Format::Brat => native::import(text, schema),
-        Format::W3c => w3c::import(text, schema, current),
-        Format::Doccano | Format::DoccanoSeq => doccano::import(text, schema, current),
-        Format::LabelStudio => labelstudio::import(text, schema, current),
-        Format::Prodigy => prodigy::import(text, schema, current),
-        Format::Conll => conll::import(text, schema, current),
+    match format.def().import {
+        Some(Reader::Bytes(read)) => read(bytes, file_name, schema, current),
+        Some(Reader::Text(read)) => read(toolkit::file_text(bytes)?, schema, current),
+        // Detection names only formats with a reader (tested).
+        None => Err(unrecognised(file_name)),
     }
 }
 
@@ -378,426 +374,94 @@ pub fn import_to_native(bytes: &[u8], file_name: &str, current_title: &str, curr
     Ok((native::export(&imported.document, &imported.annotations), imported.refused))
 }
 
-/// Parses JSON after the depth check every importer makes, refusing an object that
-/// has a key twice.
-fn parse_json(text: &str, format: Format) -> Result<serde_json::Value, ImportError> {
-    check_depth(text).map_err(ImportError::NotJson)?;
-    unique_keys(text, format, None)?;
-    serde_json::from_str(text).map_err(|e| ImportError::Invalid(format.name(), format!("it is not JSON ({e})")))
-}
-
-/// Parses JSON Lines (one JSON value per non-empty line), or a JSON array of records,
-/// refusing an object that has a key twice.
-fn parse_records(text: &str, format: Format) -> Result<Vec<serde_json::Value>, ImportError> {
-    check_depth(text).map_err(ImportError::NotJson)?;
-    if text.trim_start().starts_with('[') {
-        return match parse_json(text, format)? {
-            serde_json::Value::Array(items) => Ok(items),
-            _ => Err(ImportError::Invalid(format.name(), "it is not a list of records".into())),
-        };
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| {
-            unique_keys(l, format, Some(n + 1))?;
-            serde_json::from_str(l).map_err(|e| ImportError::Invalid(format.name(), format!("line {} is not JSON ({e})", n + 1)))
-        })
-        .collect()
-}
-
-/// Refuses JSON in which an object has the same key twice: `serde_json::Value`
-/// would keep the last value silently (a doccano entity with two labels would be
-/// the second), so the file could hide a value. The check is the native reader's
-/// (`native::check_unique_keys`), so every JSON importer refuses what it refuses.
-/// `line` is the line of the file that `json` is, for JSON Lines; a syntax error
-/// gets the sentence the parse would give.
-///
-/// # Errors
-/// [`ImportError::Invalid`] naming the key and where it is given again.
-fn unique_keys(json: &str, format: Format, line: Option<usize>) -> Result<(), ImportError> {
-    native::check_unique_keys(json).map_err(|e| {
-        let (n_line, column) = (line.unwrap_or(e.line()), e.column());
-        if e.is_syntax() || e.is_eof() {
-            let why = if line.is_some() { format!("line {n_line} is not JSON ({e})") } else { format!("it is not JSON ({e})") };
-            return ImportError::Invalid(format.name(), why);
-        }
-        // serde_json ends the sentence with its own position, which for JSON Lines is
-        // the line's; the file's is given instead.
-        let full = e.to_string();
-        let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(what, _)| what);
-        ImportError::Invalid(format.name(), format!("{what} (line {n_line}, column {column}); spantag does not guess which value is meant"))
-    })
-}
-
-/// The ids a file gives its items, and the ones it gives more than one item.
-///
-/// The hard part: a reference to an id that two items carry could mean either, and
-/// taking the first or the last would silently attach a relation, an entity member,
-/// an attribute or a note to the wrong span. So the first item with an id keeps it,
-/// each later item with the same id is refused ([`FileIds::repeat`]), and every
-/// reference to an id given twice is refused too ([`FileIds::ambiguous`]), each
-/// with a sentence naming the id and the items that carry it.
-#[derive(Debug, Default)]
-pub(crate) struct FileIds {
-    /// Each id, and the items that carry it (kind and 0-based index, as in
-    /// [`ItemRefusal`]) in file order.
-    holders: std::collections::BTreeMap<String, Vec<(&'static str, usize)>>,
-}
-
-impl FileIds {
-    /// The ids of a file's items, each given as (id, kind, index) in file order.
-    pub(crate) fn new<S: Into<String>>(items: impl IntoIterator<Item = (S, &'static str, usize)>) -> FileIds {
-        let mut ids = FileIds::default();
-        for (id, kind, index) in items {
-            ids.holders.entry(id.into()).or_default().push((kind, index));
-        }
-        ids
-    }
-
-    /// Why the item `kind` `index` may not have `id`: an earlier item has it.
-    pub(crate) fn repeat(&self, id: &str, kind: &'static str, index: usize) -> Option<String> {
-        let first = *self.holders.get(id)?.first()?;
-        (first != (kind, index)).then(|| format!("\"{id}\" is already the id of {} {}; an id names one item", first.0, first.1 + 1))
-    }
-
-    /// Why a reference to `id` cannot be followed: more than one item has it.
-    pub(crate) fn ambiguous(&self, id: &str) -> Option<String> {
-        let holders = self.holders.get(id).filter(|h| h.len() > 1)?;
-        let named: Vec<String> = holders.iter().map(|(kind, index)| format!("{kind} {}", index + 1)).collect();
-        Some(format!("\"{id}\" is the id of {} items of the file ({}), so which one it means is ambiguous", holders.len(), named.join(", ")))
-    }
-}
-
-/// Picks the record whose text is the current document's, else the first; the
-/// others are reported as refused documents, since spantag opens one at a time.
-fn pick_record(
-    records: Vec<serde_json::Value>,
-    text_of: impl Fn(&serde_json::Value) -> Option<&str>,
-    current: &Document,
-    format: Format,
-) -> Result<(serde_json::Value, Vec<ItemRefusal>), ImportError> {
-    if records.is_empty() {
-        return Err(ImportError::Invalid(format.name(), "it holds no document".into()));
-    }
-    let idx = records.iter().position(|r| text_of(r) == Some(current.text().as_str())).unwrap_or(0);
-    let refused = (0..records.len())
-        .filter(|&i| i != idx)
-        .map(|index| ItemRefusal {
-            kind: "document",
-            index,
-            id: None,
-            reason: format!("the file holds {} documents; spantag opens one at a time, and took document {}", records.len(), idx + 1),
-        })
-        .collect();
-    let record = records.into_iter().nth(idx).expect("idx is in range");
-    Ok((record, refused))
-}
-
-/// What a format can hold, for the notes an export adds about what it left out.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Holds {
-    /// Annotation ids survive.
-    pub ids: bool,
-    /// Notes survive.
-    pub notes: bool,
-    /// Attributes survive.
-    pub attrs: bool,
-    /// Relations survive.
-    pub relations: bool,
-    /// Entities (coreference clusters, with name and type) survive.
-    pub entities: bool,
-    /// Created and modified times survive.
-    pub times: bool,
-}
-
-impl Holds {
-    /// Sentences naming what `set` has that the format cannot hold.
-    pub(crate) fn notes(self, set: &AnnotationSet, format: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let n_notes = set.items().iter().filter(|a| !a.note.is_empty()).count();
-        let n_attrs: usize = set.items().iter().map(|a| a.attrs.len()).sum();
-        let n_to_entities = set.relations().iter().filter(|r| set.entity(&r.to).is_some()).count();
-        let mut lost = |n: usize, what: &str| {
-            if n > 0 {
-                out.push(format!("{format} cannot hold {what}: {n} left out."));
-            }
-        };
-        if !self.notes {
-            lost(n_notes, "notes");
-        }
-        if !self.attrs {
-            lost(n_attrs, "attributes");
-        }
-        if !self.relations {
-            lost(set.relations().len(), "relations");
-        }
-        if !self.entities {
-            lost(set.entities().len(), "entities (coreference clusters)");
-            if self.relations && n_to_entities > 0 {
-                out.push(format!(
-                    "{format} cannot point a relation at an entity: {n_to_entities} relation(s) point at the entity's first mention instead."
-                ));
-            }
-        }
-        if !set.is_empty() && !self.ids {
-            out.push(format!("{format} has its own ids: annotation ids are renumbered."));
-        }
-        if !set.is_empty() && !self.times {
-            out.push(format!("{format} has no times: created and modified times are left out."));
-        }
-        out
-    }
-}
-
-/// The annotation a relation's end stands for in a format without entities: the
-/// annotation itself, or the entity's first mention in text order.
-pub(crate) fn mention_of<'a>(set: &'a AnnotationSet, id: &AnnId) -> Option<&'a Annotation> {
-    set.get(id).or_else(|| {
-        let e = set.entity(id)?;
-        set.items().iter().find(|a| e.members.contains(&a.id)).map(std::rc::Rc::as_ref)
-    })
-}
-
-/// A JSON value as a whole-number offset, if it is one.
-pub(crate) fn as_offset(v: &serde_json::Value) -> Option<i64> {
-    v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))
-}
-
-/// Why `start..end` is no range in any text (a negative offset, a start after the
-/// end, or an empty span), or `None` if it is a range.
-pub(crate) fn invalid_range(start: i64, end: i64) -> Option<String> {
-    if start < 0 || end < 0 {
-        Some(format!("its offsets {start}..{end} are invalid: negative offset"))
-    } else if start > end {
-        Some(format!("its offsets {start}..{end} are invalid: the start is after the end"))
-    } else if start == end {
-        Some(format!("its offsets {start}..{end} are invalid: the span is empty"))
-    } else {
-        None
-    }
-}
-
-/// Builds an [`Imported`] item by item, checking each against the text and the
-/// schema and recording every refusal with its reason. Shared by every importer
-/// but the native one.
-pub(crate) struct Builder {
-    doc: Document,
-    set: AnnotationSet,
-    refused: Vec<ItemRefusal>,
-    n_fresh: usize,
-    /// Spans offered with a valid range, and those whose range or quote did not fit
-    /// the text: if all of them failed, the file is about a different document.
-    n_spans: usize,
-    n_misfits: usize,
-}
-
-impl Builder {
-    /// A builder over `text`: the current document if the text is the same (it
-    /// keeps its title), else a new document.
-    pub(crate) fn new(text: &str, current: &Document, schema: &Rc<Schema>) -> Builder {
-        let doc = if text == current.text().as_str() { current.clone() } else { Document::from_text(text) };
-        Builder::over(doc, schema)
-    }
-
-    /// A builder over `doc` itself.
-    pub(crate) fn over(doc: Document, schema: &Rc<Schema>) -> Builder {
-        let set = AnnotationSet::new(doc.len_cp(), schema.clone());
-        Builder { doc, set, refused: Vec::new(), n_fresh: 0, n_spans: 0, n_misfits: 0 }
-    }
-
-    /// The document.
-    pub(crate) fn doc(&self) -> &Document {
-        &self.doc
-    }
-
-    /// The annotations so far.
-    pub(crate) fn set(&self) -> &AnnotationSet {
-        &self.set
-    }
-
-    /// Records a refused item.
-    pub(crate) fn refuse(&mut self, kind: &'static str, index: usize, id: Option<String>, reason: impl Into<String>) {
-        self.refused.push(ItemRefusal { kind, index, id, reason: reason.into() });
-    }
-
-    /// Records a span that does not fit the text (counted for the different-document check).
-    pub(crate) fn misfit(&mut self, kind: &'static str, index: usize, id: Option<String>, reason: impl Into<String>) {
-        self.n_spans += 1;
-        self.n_misfits += 1;
-        self.refuse(kind, index, id, reason);
-    }
-
-    /// An id that nothing in the set has: `prefix` and a number.
-    pub(crate) fn fresh_id(&mut self, prefix: &str) -> AnnId {
-        loop {
-            self.n_fresh += 1;
-            let id = AnnId::new(format!("{prefix}{}", self.n_fresh)).expect("prefix and digits are a valid id");
-            if !self.set.is_known(&id) {
-                return id;
-            }
-        }
-    }
-
-    /// `id` if it is a valid id nothing has yet, else a fresh one.
-    fn id_or_fresh(&mut self, id: Option<&str>, prefix: &str) -> AnnId {
-        match id.map(AnnId::new) {
-            Some(Ok(id)) if !self.set.is_known(&id) => id,
-            _ => self.fresh_id(prefix),
-        }
-    }
-
-    /// The schema's label for a label name, matched without regard to case.
-    pub(crate) fn label(&self, name: &str) -> Option<String> {
-        self.set.labels().iter().find(|l| l.id.eq_ignore_ascii_case(name.trim())).map(|l| l.id.clone())
-    }
-
-    /// The schema's role for a role name or id ("Source", "claimer", "About event").
-    pub(crate) fn role(&self, name: &str) -> Option<String> {
-        let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
-        let want = squash(name);
-        self.set.schema().roles.iter().find(|r| squash(&r.id) == want || squash(&r.name) == want).map(|r| r.id.clone())
-    }
-
-    /// Adds a span `[start_cp, end_cp)` with a label, checking the range and, if
-    /// given, the quote against the text. Returns its id, or `None` if refused.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn span(
-        &mut self,
-        kind: &'static str,
-        index: usize,
-        id: Option<&str>,
-        label: &str,
-        start_cp: i64,
-        end_cp: i64,
-        quote: Option<&str>,
-        at: (Timestamp, Timestamp),
-    ) -> Option<AnnId> {
-        let shown = id.map(str::to_owned);
-        // Offsets that are no range in any text are the item's fault, not a sign that
-        // the file is about another document: refused, not counted as misfits.
-        if let Some(why) = invalid_range(start_cp, end_cp) {
-            self.refuse(kind, index, shown, why);
-            return None;
-        }
-        let (start, end) = (start_cp as usize, end_cp as usize);
-        let span = match Span::new(start, end, self.doc.len_cp()) {
-            Ok(s) => s,
-            Err(e) => {
-                self.misfit(kind, index, shown, e.to_string());
-                return None;
-            }
-        };
-        if let Some(q) = quote {
-            let actual = self.doc.text().slice(start, end).unwrap_or_default();
-            if q != actual {
-                let reason = format!("its text {} does not match the document at {start}..{end}, which is {}", excerpt(q), excerpt(actual));
-                self.misfit(kind, index, shown, reason);
-                return None;
-            }
-        }
-        self.n_spans += 1;
-        let Some(label_id) = self.label(label) else {
-            self.refuse(kind, index, shown, format!("unknown label {}", excerpt(label)));
-            return None;
-        };
-        let new_id = self.id_or_fresh(id, "a");
-        let mut ann = Annotation::new(new_id.clone(), label_id, span, at.0);
-        ann.modified = at.1;
-        self.apply_or_refuse(kind, index, id, Action::Add(ann)).then_some(new_id)
-    }
-
-    /// Adds a relation of role `role` (a name or id).
-    pub(crate) fn link(&mut self, kind: &'static str, index: usize, id: Option<&str>, role: &str, from: &AnnId, to: &AnnId) -> bool {
-        let Some(role_id) = self.role(role) else {
-            self.refuse(kind, index, id.map(str::to_owned), format!("unknown relation kind {}", excerpt(role)));
-            return false;
-        };
-        let rel_id = self.id_or_fresh(id, "r");
-        self.apply_or_refuse(kind, index, id, Action::Link(Relation { id: rel_id, kind: role_id, from: from.clone(), to: to.clone() }))
-    }
-
-    /// Sets an attribute of an annotation.
-    pub(crate) fn attr(&mut self, kind: &'static str, index: usize, id: Option<&str>, ann: &AnnId, key: &str, value: &str) -> bool {
-        let action = Action::SetAttr { id: ann.clone(), key: key.to_owned(), value: Some(value.to_owned()), at: self.modified_of(ann) };
-        self.apply_or_refuse(kind, index, id, action)
-    }
-
-    /// Sets the note of an annotation (a second note is added on a new line).
-    pub(crate) fn note(&mut self, kind: &'static str, index: usize, id: Option<&str>, ann: &AnnId, note: &str) -> bool {
-        let old = self.set.get(ann).map(|a| a.note.clone()).unwrap_or_default();
-        let note = if old.is_empty() { note.to_owned() } else { format!("{old}\n{note}") };
-        let action = Action::SetNote { id: ann.clone(), note, at: self.modified_of(ann) };
-        self.apply_or_refuse(kind, index, id, action)
-    }
-
-    /// Adds an entity over `members`.
-    pub(crate) fn entity(&mut self, kind: &'static str, index: usize, id: Option<&str>, name: &str, actor_type: &str, members: Vec<AnnId>) -> Option<AnnId> {
-        let e_id = self.id_or_fresh(id, "E");
-        let e = Entity { id: e_id.clone(), name: name.to_owned(), kind: actor_type.to_owned(), members };
-        self.apply_or_refuse(kind, index, id, Action::PutEntity(e)).then_some(e_id)
-    }
-
-    /// The annotation's modified time: setting a note or an attribute on import
-    /// keeps it, since the file's times are the times to keep.
-    fn modified_of(&self, ann: &AnnId) -> Timestamp {
-        self.set.get(ann).map(|a| a.modified).unwrap_or_default()
-    }
-
-    fn apply_or_refuse(&mut self, kind: &'static str, index: usize, id: Option<&str>, action: Action) -> bool {
-        match self.set.apply(action) {
-            Ok(_) => true,
-            Err(r) => {
-                self.refuse(kind, index, id.map(str::to_owned), r.to_string());
-                false
-            }
-        }
-    }
-
-    /// The import. When the file does not carry its text and was read against the
-    /// current document, a file none of whose spans fit the text is an error.
-    pub(crate) fn finish(self, against_current: bool) -> Result<Imported, ImportError> {
-        if against_current && self.n_spans > 0 && self.n_misfits == self.n_spans {
-            let first = self.refused.iter().find(|r| r.kind != "document").map(ToString::to_string).unwrap_or_default();
-            return Err(ImportError::DifferentDocument(format!(
-                "none of its {} span{} fits the text of “{}”; the first: {first}",
-                self.n_spans,
-                if self.n_spans == 1 { "" } else { "s" },
-                self.doc.title()
-            )));
-        }
-        Ok(Imported { document: self.doc, annotations: self.set, refused: self.refused, version: native::VERSION })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
+    /// The variants and the rows are one list: each variant's row is at its index in
+    /// both tables, and ids, names and file names are distinct.
     #[test]
-    fn megabytes_have_one_decimal() {
-        assert_eq!(megabytes(50 * 1_048_576 + 300_000), "50.3");
-        assert_eq!(megabytes(0), "0.0");
+    fn every_format_has_exactly_one_row() {
+        assert_eq!(Format::ALL.len(), FORMATS.len());
+        assert_eq!(CATALOGUE.len(), FORMATS.len());
+        for (i, f) in Format::ALL.into_iter().enumerate() {
+            assert_eq!(f as usize, i, "{f:?}");
+            assert_eq!((f.info().id, f.info().name), (FORMATS[i].info.id, FORMATS[i].info.name), "{f:?}");
+            assert_eq!(f.def().info.id, CATALOGUE[i].id, "{f:?}");
+            assert_eq!(Format::from_id(f.id()), Some(f));
+            let files = f.info().files;
+            assert!(!files.is_empty() && files.iter().all(|s| s.suffix.starts_with('.') && s.suffix.len() > 1 && !s.mime.is_empty()), "{f:?}");
+        }
+        let distinct = |what: &str, xs: Vec<&str>| assert_eq!(xs.iter().collect::<BTreeSet<_>>().len(), xs.len(), "{what}: {xs:?}");
+        distinct("ids", CATALOGUE.iter().map(|i| i.id).collect());
+        distinct("names", CATALOGUE.iter().map(|i| i.name).collect());
+        distinct("file names", CATALOGUE.iter().flat_map(|i| i.files.iter().map(|s| s.suffix)).collect());
+        assert_eq!(Format::from_id("nope"), None);
+    }
+
+    /// Detection's order is the one the formats had before the registry: every
+    /// format's rules, highest precedence first, none sharing a precedence; and a
+    /// format has rules exactly when it has a reader.
+    #[test]
+    fn detection_tries_the_rules_in_one_pinned_order() {
+        let mut rules: Vec<(u8, Format)> = Format::ALL.into_iter().flat_map(|f| f.info().detect.iter().map(move |r| (r.precedence, f))).collect();
+        rules.sort_by_key(|r| std::cmp::Reverse(r.0));
+        use Format::*;
+        let expected = [(90, Brat), (80, Conll), (70, Native), (60, W3c), (50, Prodigy), (40, LabelStudio), (30, Doccano), (20, DoccanoSeq), (10, Prodigy), (5, Conll)];
+        assert_eq!(rules, expected);
+        assert_eq!(rules.iter().map(|r| r.0).collect::<BTreeSet<_>>().len(), rules.len(), "no two rules share a precedence");
+        for f in Format::ALL {
+            assert_eq!(f.info().detect.is_empty(), f.def().import.is_none(), "{f:?}: detected if and only if read");
+        }
+    }
+
+    /// Each format's export is in the files its row names, is detected as the format,
+    /// and reads back with what the row says it holds.
+    #[test]
+    fn each_format_detects_and_reads_back_its_own_export() {
+        let schema = Schema::news();
+        let (doc, set) = rehearsal::sample(&schema, 2);
+        let spans = |s: &AnnotationSet| s.items().iter().map(|a| (a.label.clone(), a.span)).collect::<Vec<_>>();
+        for f in Format::ALL {
+            let out = export(f, &doc, &set);
+            let info = f.info();
+            assert_eq!(out.files.iter().map(|x| x.0.clone()).collect::<Vec<_>>(), f.file_names(&doc.slug()), "{f:?}");
+            assert_eq!(out.files.iter().map(|x| x.1).collect::<Vec<_>>(), info.files.iter().map(|s| s.mime).collect::<Vec<_>>(), "{f:?}");
+            if f.def().import.is_none() {
+                continue;
+            }
+            let (name, _, bytes) = &out.files[0];
+            let ending = format!(".{}", name.rsplit('.').next().unwrap());
+            assert!(Format::ACCEPT.split(',').any(|a| a == ending), "{f:?}: the import input accepts {name}");
+            assert_eq!(detect(bytes, name), Some(f), "{f:?}");
+            let back = import(bytes, name, &schema, &doc).unwrap_or_else(|e| panic!("{f:?}: {e}"));
+            assert!(back.refused.is_empty(), "{f:?}: {:?}", back.refused);
+            assert_eq!(back.document.text().as_str(), doc.text().as_str(), "{f:?}");
+            assert_eq!(spans(&back.annotations), spans(&set), "{f:?}");
+            let (got, want) = (&back.annotations, &set);
+            let holds = info.holds;
+            if holds.relations {
+                assert_eq!(got.relations().len(), want.relations().len(), "{f:?}");
+            }
+            let count = |s: &AnnotationSet| (s.items().iter().filter(|a| !a.note.is_empty()).count(), s.items().iter().map(|a| a.attrs.len()).sum::<usize>());
+            assert_eq!(count(got).0, if holds.notes { count(want).0 } else { 0 }, "{f:?}: notes");
+            assert_eq!(count(got).1, if holds.attrs { count(want).1 } else { 0 }, "{f:?}: attributes");
+            if holds.ids {
+                assert_eq!(got.items().iter().map(|a| &a.id).collect::<Vec<_>>(), want.items().iter().map(|a| &a.id).collect::<Vec<_>>(), "{f:?}");
+            }
+            if holds.times {
+                assert_eq!(got.items().iter().map(|a| (a.created, a.modified)).collect::<Vec<_>>(), want.items().iter().map(|a| (a.created, a.modified)).collect::<Vec<_>>(), "{f:?}");
+            }
+        }
     }
 
     #[test]
-    fn an_excerpt_is_cut_on_a_code_point_with_an_ellipsis() {
-        assert_eq!(excerpt("Kyiv"), "\"Kyiv\"");
-        let sixty = "a".repeat(EXCERPT_CPS);
-        assert_eq!(excerpt(&sixty), format!("{sixty:?}"), "60 code points are quoted whole");
-        // Multi-byte characters across the cut: 59 ASCII, then 4-byte emoji and CJK.
-        let text = format!("{}👍習近平", "a".repeat(EXCERPT_CPS - 1));
-        assert_eq!(excerpt(&text), format!("\"{}👍\"… (63 code points)", "a".repeat(EXCERPT_CPS - 1)));
-        assert!(excerpt(&"習".repeat(100_000)).chars().count() < 90);
-    }
-
-    #[test]
-    fn depth_is_checked_outside_strings_only() {
-        assert!(check_depth(&"[".repeat(MAX_DEPTH)).is_ok());
-        assert!(check_depth(&"[".repeat(MAX_DEPTH + 1)).unwrap_err().contains("deeper than 64"));
-        assert!(check_depth(&format!("[\"{}\"]", "[".repeat(1000))).is_ok(), "brackets in strings do not count");
-        assert!(check_depth(&format!("[\"\\\"{}\"]", "[".repeat(1000))).is_ok(), "escaped quotes stay in the string");
-        assert!(check_depth(&"[".repeat(10_000)).is_err());
+    fn a_file_in_no_format_is_refused_naming_every_tool_once() {
+        let e = sniff(b"hello", "x.txt").unwrap_err();
+        let why = "\"x.txt\" is none of spantag JSON, W3C Web Annotation, brat, doccano, Label Studio, Prodigy or CoNLL";
+        assert_eq!(e, ImportError::Unrecognised(why.into()));
     }
 
     /// The worker's round trip (file → native JSON → main thread) gives exactly what

@@ -16,7 +16,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{ItemRefusal, MAX_IMPORT_BYTES};
+use super::toolkit::{check_depth, check_depth_within, check_unique_keys, excerpt, ItemRefusal, MAX_IMPORT_BYTES};
+use super::{FileSpec, FormatDef, FormatInfo, Holds, Reader, Rule, Written};
 use crate::model::offsets::IndexedText;
 use crate::model::snap::is_cluster_boundary_at_byte;
 use std::borrow::Cow;
@@ -25,10 +26,31 @@ use std::rc::Rc;
 
 use crate::model::{Action, AnnId, Annotation, AnnotationSet, Document, Entity, LabelDef, Relation, Schema, Span, Timestamp};
 
+pub use super::toolkit::{ImportError, Imported, VERSION};
+
 /// The `format` field's value.
 pub const FORMAT: &str = "spantag";
-/// The version this build writes.
-pub const VERSION: u32 = 2;
+
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "spantag JSON (lossless)";
+
+/// What the native format holds: everything.
+pub(crate) const HOLDS: Holds = Holds { ids: true, notes: true, attrs: true, relations: true, entities: true, times: true };
+
+/// The native format's row in the registry.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "native",
+        name: NAME,
+        tool: "spantag JSON",
+        files: &[FileSpec { suffix: ".spantag.json", mime: "application/json" }],
+        holds: HOLDS,
+        detect: &[Rule { precedence: 70, test: |h| h.has_key("format") && h.record().is_some_and(|r| r.contains("\"spantag\"")) }],
+    },
+    import: Some(Reader::Text(|text, schema, _| import(text, schema))),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes()], notes: Vec::new() },
+};
+
 /// Code points of context kept on each side of a quote.
 pub const CONTEXT_CP: usize = 32;
 
@@ -188,7 +210,7 @@ impl<T> Items<T> {
 /// way: its depth where it lies in `json` (one level down), and no key twice.
 fn labels_ok(json: &str, raw: &RawValue) -> bool {
     let offset = (raw.get().as_ptr() as usize).saturating_sub(json.as_ptr() as usize);
-    super::check_depth_within(raw.get(), 1, offset).is_ok() && check_unique_keys(raw.get()).is_ok()
+    check_depth_within(raw.get(), 1, offset).is_ok() && check_unique_keys(raw.get()).is_ok()
 }
 
 /// The document and the items of a file, each item parsed or already refused (`None`).
@@ -294,89 +316,6 @@ fn unique_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String,
         }
     }
     d.deserialize_map(Strings)
-}
-
-/// What an import read: the document, the annotations that passed every check, and
-/// the ones refused.
-#[derive(Clone, Debug)]
-pub struct Imported {
-    /// The document the file is about.
-    pub document: Document,
-    /// The valid annotations, relations and entities.
-    pub annotations: AnnotationSet,
-    /// The items refused, each with its reason.
-    pub refused: Vec<ItemRefusal>,
-    /// The format version the file was written in (1 is migrated).
-    pub version: u32,
-}
-
-/// Why a whole file could not be read. Nothing was imported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ImportError {
-    /// Bigger than [`MAX_IMPORT_BYTES`].
-    TooLarge {
-        /// The file's size in bytes.
-        n_bytes: usize,
-    },
-    /// Not JSON, or JSON too deeply nested.
-    NotJson(String),
-    /// JSON, but not a spantag file.
-    NotSpantag(String),
-    /// A spantag file from a newer version of spantag.
-    NewerVersion(u64),
-    /// A spantag file whose structure is wrong.
-    BadShape(String),
-    /// A file of another format whose structure is wrong: the format's name, then why.
-    Invalid(&'static str, String),
-    /// A file whose annotations are about another text than the current document.
-    DifferentDocument(String),
-    /// A file in no format spantag reads.
-    Unrecognised(String),
-    /// A file that is not UTF-8 text, whatever format its name says: where the first
-    /// byte that is not UTF-8 is.
-    NotUtf8 {
-        /// Byte offset of the first byte that is not UTF-8.
-        at: usize,
-        /// Whether the file starts with a UTF-16 byte order mark.
-        utf16: bool,
-    },
-}
-
-impl ImportError {
-    /// The error for bytes that `std::str::from_utf8` refused with `e`.
-    pub fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> ImportError {
-        ImportError::NotUtf8 { at: e.valid_up_to(), utf16: bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) }
-    }
-}
-
-impl std::fmt::Display for ImportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ImportError::TooLarge { n_bytes } => write!(
-                f,
-                "the file is {} MB; spantag reads files up to {} MB",
-                super::megabytes(*n_bytes),
-                MAX_IMPORT_BYTES / 1_048_576
-            ),
-            ImportError::NotJson(e) => write!(f, "the file is not valid JSON ({e})"),
-            ImportError::NotSpantag(why) => write!(f, "the file is not a spantag JSON export: {why}"),
-            ImportError::NewerVersion(v) => write!(
-                f,
-                "the file is spantag format version {v}, newer than this spantag reads ({VERSION}); update spantag to open it"
-            ),
-            ImportError::BadShape(e) => write!(f, "the file is damaged: {e}"),
-            ImportError::Invalid(format, why) => write!(f, "the file is not a valid {format} file: {why}"),
-            ImportError::DifferentDocument(why) => {
-                write!(f, "the file is about a different document ({why}); open that document first, then import the file")
-            }
-            ImportError::Unrecognised(why) => write!(f, "spantag does not recognise the file's format: {why}"),
-            ImportError::NotUtf8 { at, utf16 } => write!(
-                f,
-                "the file is not UTF-8 text: the bytes at byte offset {at} are not UTF-8{}; save it as UTF-8 and import it again",
-                if *utf16 { " (it looks like UTF-16)" } else { "" }
-            ),
-        }
-    }
 }
 
 /// The quote of `[start, end)` with 32 code points of context each side.
@@ -495,7 +434,7 @@ pub fn import(json: &str, schema: &Rc<Schema>) -> Result<Imported, ImportError> 
     let (format, version, file) = match whole {
         Some(whole) => (whole.format.clone(), whole.version, Read::Whole(whole)),
         None => {
-            super::check_depth(json).map_err(ImportError::NotJson)?;
+            check_depth(json).map_err(ImportError::NotJson)?;
             check_unique_keys(json).map_err(|e| {
                 if e.is_syntax() || e.is_eof() {
                     ImportError::NotJson(e.to_string())
@@ -615,99 +554,6 @@ fn add_annotations(set: &mut AnnotationSet, annotations: Vec<Option<AnnotationIn
         }
     }
 }
-
-/// Checks, in one pass over the whole file, that no JSON object has the same key twice.
-/// serde would otherwise keep the last value of a map silently (or ignore an unknown
-/// key's repeats), so a tampered file could hide a value; spantag refuses to guess.
-/// Nesting is already bounded by [`super::check_depth`] (whole files) or
-/// [`super::check_depth_within`] (`labels`), so the recursion is too.
-///
-/// # Errors
-/// serde_json's error: a syntax error, or "the key … appears twice in one object".
-pub(super) fn check_unique_keys(json: &str) -> Result<(), serde_json::Error> {
-    serde_json::from_str::<Unique>(json).map(|_| ())
-}
-
-/// [`Unique`]: any JSON value, checked for keys given twice in any object.
-mod unique {
-    use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
-
-    /// Any JSON value, checked for keys given twice in any object (see [`check_unique_keys`]).
-    pub(super) struct Unique;
-    impl<'de> Deserialize<'de> for Unique {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Unique, D::Error> {
-            d.deserialize_any(Unique)
-        }
-    }
-    impl<'de> Visitor<'de> for Unique {
-        type Value = Unique;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_bool<E: Error>(self, _: bool) -> Result<Unique, E> {
-            Ok(Unique)
-        }
-        fn visit_i64<E: Error>(self, _: i64) -> Result<Unique, E> {
-            Ok(Unique)
-        }
-        fn visit_u64<E: Error>(self, _: u64) -> Result<Unique, E> {
-            Ok(Unique)
-        }
-        fn visit_f64<E: Error>(self, _: f64) -> Result<Unique, E> {
-            Ok(Unique)
-        }
-        fn visit_str<E: Error>(self, _: &str) -> Result<Unique, E> {
-            Ok(Unique)
-        }
-        fn visit_unit<E: Error>(self) -> Result<Unique, E> {
-            Ok(Unique)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
-            while seq.next_element::<Unique>()?.is_some() {}
-            Ok(Unique)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
-            // Objects are small: their keys are compared in a list, borrowed from the
-            // input where they have no escapes, until there are enough to hash.
-            let mut few: Vec<Key<'de>> = Vec::new();
-            let mut many: std::collections::HashSet<Key<'de>> = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                if few.contains(&key) || many.contains(&key) {
-                    return Err(A::Error::custom(format!("the key \"{}\" appears twice in one object", key.0)));
-                }
-                map.next_value::<Unique>()?;
-                if few.len() < 16 {
-                    few.push(key);
-                } else {
-                    many.insert(key);
-                }
-            }
-            Ok(Unique)
-        }
-    }
-    /// An object key, borrowed from the input unless it has escapes.
-    #[derive(PartialEq, Eq, Hash)]
-    struct Key<'de>(std::borrow::Cow<'de, str>);
-    impl<'de> Deserialize<'de> for Key<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
-            d.deserialize_str(KeyVisitor)
-        }
-    }
-    struct KeyVisitor;
-    impl<'de> Visitor<'de> for KeyVisitor {
-        type Value = Key<'de>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object key")
-        }
-        fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-            Ok(Key(std::borrow::Cow::Borrowed(v)))
-        }
-        fn visit_str<E: Error>(self, v: &str) -> Result<Key<'de>, E> {
-            Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
-        }
-    }
-}
-use unique::Unique;
 
 /// Parses one item of a list, or records why it is not one.
 fn parse_item<'a, T: Deserialize<'a>>(raw: &'a RawValue, kind: &'static str, index: usize, refused: &mut Vec<ItemRefusal>) -> Option<T> {
@@ -831,7 +677,7 @@ fn item_checks(start: i64, end: i64, quote: &QuoteIn<'_>, created: &str, modifie
         }
     }
     if quote.exact != expected.exact {
-        return Err(format!("quote {} does not match the text at {start}..{end}, which is {}", super::excerpt(&quote.exact), super::excerpt(expected.exact)));
+        return Err(format!("quote {} does not match the text at {start}..{end}, which is {}", excerpt(&quote.exact), excerpt(expected.exact)));
     }
     if !expected.prefix.ends_with(&*quote.prefix) || !expected.suffix.starts_with(&*quote.suffix) {
         return Err(format!("the quote's context does not match the text around {start}..{end}"));

@@ -2,13 +2,13 @@
 //! **inclusive** `token_end`) and `relations` (`head`, `child`, their spans, `label`).
 //!
 //! Offsets (`start`, `end`) are code points, as Prodigy (Python) counts them. The
-//! tokenizer is [`tokens`]: whitespace separates tokens, a run of letters, digits
-//! and marks (a word, in any script) is one token, and every other character
-//! (punctuation, symbols, emoji) is a token of its own; grapheme clusters are never
-//! split, so a flag or a family emoji is one token. The hard part is alignment:
-//! Prodigy wants every span to start and end on token edges, and an annotation may
-//! start inside a word. So tokens are also split at every span edge — a span never
-//! straddles a token, and its character offsets survive exactly.
+//! tokenizer is the toolkit's [`tokens`]: whitespace separates tokens, a run of
+//! letters, digits and marks (a word, in any script) is one token, and every other
+//! character (punctuation, symbols, emoji) is a token of its own; grapheme clusters
+//! are never split, so a flag or a family emoji is one token. The hard part is
+//! alignment: Prodigy wants every span to start and end on token edges, and an
+//! annotation may start inside a word. So tokens are also split at every span edge
+//! — a span never straddles a token, and its character offsets survive exactly.
 //!
 //! The exported tokens are [`spacy_tokens`]: as in spaCy, `ws` is one space after
 //! a token, and any other whitespace (a line break, a paragraph break, a second
@@ -19,121 +19,38 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use serde_json::{json, Value};
-use unicode_segmentation::UnicodeSegmentation;
 
-use super::native::{ImportError, Imported};
-use super::{as_offset, mention_of, parse_records, pick_record, Builder, Format, Holds};
+use super::toolkit::{as_offset, mention_of, parse_records, pick_record, Builder, Holds, ImportError, Imported};
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
+
+/// The toolkit's tokenizer, which this format's tokens are (CoNLL's too).
+pub use super::toolkit::{spacy_tokens, tokens, Token};
 
 /// What Prodigy holds: spans with labels, and relations.
 pub(crate) const LOSES: Holds = Holds { ids: false, notes: false, attrs: false, relations: true, entities: false, times: false };
 
-/// A token: the code points `[start, end)` and whether whitespace follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Token {
-    /// First code point.
-    pub start: usize,
-    /// One past the last code point.
-    pub end: usize,
-    /// Whether whitespace follows it; in [`spacy_tokens`], exactly one space.
-    pub ws: bool,
-}
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "Prodigy JSONL";
 
-/// Splits `text` into tokens (see the module docs), also splitting at each code
-/// point offset in `breaks`. Runs in O(n).
-pub fn tokens(text: &str, breaks: &BTreeSet<usize>) -> Vec<Token> {
-    #[derive(PartialEq)]
-    enum Class {
-        Space,
-        Word,
-        Other,
-    }
-    let mut out: Vec<Token> = Vec::new();
-    let mut open: Option<usize> = None;
-    let mut cp = 0;
-    for g in text.graphemes(true) {
-        let n = g.chars().count();
-        let first = g.chars().next().unwrap_or(' ');
-        let class = if g.chars().all(char::is_whitespace) {
-            Class::Space
-        } else if first.is_alphanumeric() || first == '_' {
-            Class::Word
-        } else {
-            Class::Other
-        };
-        if class != Class::Word || breaks.contains(&cp) {
-            if let Some(s) = open.take() {
-                out.push(Token { start: s, end: cp, ws: false });
-            }
-        }
-        match class {
-            Class::Word => {
-                open.get_or_insert(cp);
-            }
-            Class::Other => out.push(Token { start: cp, end: cp + n, ws: false }),
-            Class::Space => {
-                if let Some(last) = out.last_mut().filter(|t| t.end == cp) {
-                    last.ws = true;
-                }
-            }
-        }
-        cp += n;
-    }
-    if let Some(s) = open {
-        out.push(Token { start: s, end: cp, ws: false });
-    }
-    // Break inside tokens at span edges (which may fall inside a grapheme).
-    let mut split = Vec::with_capacity(out.len());
-    for t in out {
-        let mut s = t.start;
-        for &b in breaks.range(t.start + 1..t.end) {
-            split.push(Token { start: s, end: b, ws: false });
-            s = b;
-        }
-        split.push(Token { start: s, end: t.end, ws: t.ws });
-    }
-    split
-}
-
-/// [`tokens`] as spaCy gives them, so that tokens and `ws` rebuild the text
-/// exactly: a single space after a token is its `ws`, and any other whitespace (a
-/// line break, a paragraph break, a second space, a tab, whitespace at the start)
-/// is a whitespace token of its own, split at the offsets in `breaks` too.
-pub fn spacy_tokens(text: &str, breaks: &BTreeSet<usize>) -> Vec<Token> {
-    let words = tokens(text, breaks);
-    let len = text.chars().count();
-    // The code point where each whitespace run starts is a space or not.
-    let is_space: Vec<bool> = text.chars().map(|c| c == ' ').collect();
-    let mut out: Vec<Token> = Vec::with_capacity(words.len() * 2);
-    let gap = |out: &mut Vec<Token>, mut from: usize, to: usize| {
-        if from >= to {
-            return;
-        }
-        if let Some(last) = out.last_mut().filter(|_| is_space[from]) {
-            last.ws = true;
-            from += 1;
-        }
-        if from >= to {
-            return;
-        }
-        let mut s = from;
-        for &b in breaks.range(from + 1..to) {
-            out.push(Token { start: s, end: b, ws: false });
-            s = b;
-        }
-        if s < to {
-            out.push(Token { start: s, end: to, ws: false });
-        }
-    };
-    let mut prev_end = 0;
-    for t in words {
-        gap(&mut out, prev_end, t.start);
-        out.push(Token { ws: false, ..t });
-        prev_end = t.end;
-    }
-    gap(&mut out, prev_end, len);
-    out
-}
+/// Prodigy's row in the registry. Its tokens put a file before Label Studio's and
+/// doccano's in detection; its spans alone, after them (their records can have
+/// spans too).
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "prodigy",
+        name: NAME,
+        tool: "Prodigy",
+        files: &[FileSpec { suffix: ".prodigy.jsonl", mime: "application/jsonl" }],
+        holds: LOSES,
+        detect: &[
+            Rule { precedence: 50, test: |h| h.has_key("tokens") || h.has_key("token_start") },
+            Rule { precedence: 10, test: |h| h.has_key("spans") },
+        ],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes()], notes: LOSES.notes(set, NAME) },
+};
 
 /// The first and last token (inclusive) inside `[start, end)`.
 fn token_range(toks: &[Token], start: usize, end: usize) -> (usize, usize) {
@@ -181,9 +98,9 @@ pub fn export(doc: &Document, set: &AnnotationSet) -> String {
 /// # Errors
 /// [`ImportError`] if it is not Prodigy JSONL.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::Prodigy.name();
-    let records = parse_records(text, Format::Prodigy)?;
-    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, Format::Prodigy)?;
+    let name = NAME;
+    let records = parse_records(text, NAME)?;
+    let (record, refused_docs) = pick_record(records, |r| r.get("text").and_then(Value::as_str), current, NAME)?;
     let doc_text = record.get("text").and_then(Value::as_str).ok_or_else(|| ImportError::Invalid(name, "the example has no \"text\"".into()))?;
     let mut b = Builder::new(doc_text, current, schema);
     for r in refused_docs {
@@ -240,23 +157,4 @@ pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imp
         }
     }
     b.finish(false)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str, breaks: &[usize]) -> Vec<String> {
-        let breaks = breaks.iter().copied().collect();
-        tokens(text, &breaks).iter().map(|t| text.chars().skip(t.start).take(t.end - t.start).collect()).collect()
-    }
-
-    #[test]
-    fn tokens_split_at_whitespace_and_punctuation_and_keep_graphemes() {
-        assert_eq!(words("Netanyahu's office, 家族 met 🇺🇦!", &[]), ["Netanyahu", "'", "s", "office", ",", "家族", "met", "🇺🇦", "!"]);
-        assert_eq!(words("cafe\u{301} 👩‍👩‍👧", &[]), ["cafe\u{301}", "👩‍👩‍👧"]);
-        assert_eq!(words("Netanyahu", &[3]), ["Net", "anyahu"], "span edges split tokens");
-        let t = tokens("a b", &BTreeSet::new());
-        assert!(t[0].ws && !t[1].ws);
-    }
 }

@@ -31,13 +31,31 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::native::{quote, ImportError, Imported};
-use super::{as_offset, excerpt, invalid_range, parse_json, Builder, FileIds, Format, Holds};
+use super::native::quote;
+use super::toolkit::{as_offset, excerpt, invalid_range, parse_json, Builder, FileIds, Holds, ImportError, Imported};
+use super::{FileSpec, FormatDef, FormatInfo, Reader, Rule, Written};
 use crate::model::offsets::Bias;
 use crate::model::{AnnId, AnnotationSet, Document, Schema, Timestamp};
 
 /// What W3C Web Annotation holds: everything but the text and the label colours.
 pub(crate) const LOSES: Holds = Holds { ids: true, notes: true, attrs: true, relations: true, entities: true, times: true };
+
+/// The format's name, in the menu and in messages.
+pub const NAME: &str = "W3C Web Annotation";
+
+/// W3C Web Annotation's row in the registry.
+pub const DEF: FormatDef = FormatDef {
+    info: FormatInfo {
+        id: "w3c",
+        name: NAME,
+        tool: NAME,
+        files: &[FileSpec { suffix: ".w3c.jsonld", mime: "application/ld+json" }],
+        holds: LOSES,
+        detect: &[Rule { precedence: 60, test: |h| h.has_key("@context") }],
+    },
+    import: Some(Reader::Text(import)),
+    export: |doc, set| Written { files: vec![export(doc, set).into_bytes()], notes: LOSES.notes(set, NAME) },
+};
 
 const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
 
@@ -175,8 +193,8 @@ fn id_from_iri(iri: &str) -> Option<String> {
 /// # Errors
 /// [`ImportError`] if it is not W3C JSON at all, or if it is about another document.
 pub fn import(text: &str, schema: &Rc<Schema>, current: &Document) -> Result<Imported, ImportError> {
-    let name = Format::W3c.name();
-    let root = parse_json(text, Format::W3c)?;
+    let name = NAME;
+    let root = parse_json(text, NAME)?;
     let items: Vec<Value> = if has_type(&root, "AnnotationCollection") {
         let first = root.get("first").ok_or_else(|| ImportError::Invalid(name, "the collection has no \"first\" page".into()))?;
         many(first.get("items")).into_iter().cloned().collect()
